@@ -1,0 +1,232 @@
+"""Forward mode: dual numbers carrying tangents alongside primals.
+
+A `Dual(primal, tangent)` flows through the program; every registry op maps
+(primals, tangents) to (out, out_tangent) with its JVP rule. One pass gives
+J v for one direction v, or, with a chunk of K tangents (shape
+(K, *primal.shape)), K columns of the Jacobian at once, as ForwardDiff.jl's
+chunk mode does. A full Jacobian costs ceil(n / K) passes.
+
+Why tags: `jvp` inside `jvp` must not mix up the perturbations of the two
+calls (perturbation confusion, Siskind & Pearlmutter). Every call gets a fresh
+`Tag`; an op works on the highest-tagged Duals among its arguments and treats
+the rest as constants, so `D(x -> x * D(y -> x + y)(1))(1) == 1`.
+"""
+
+import numpy as np
+
+from . import ops
+from .batching import Batched, unbatched
+from .inputs import as_differentiable, normalize_argnums
+from .numpy_dispatch import ArrayInterface
+from .pytree import flatten
+from .registry import Tag, apply, jvp_of, shape_of, size_of
+
+
+class EscapedPerturbation(RuntimeError):
+    pass
+
+
+# The default chunk: all directions in one pass while the seed stays under this
+# many elements (64 MiB of float64); beyond it, chunks of that size.
+MAX_SEED_ELEMENTS = 2 ** 23
+
+
+class Dual(ArrayInterface):
+    """A primal value with its tangent (or a chunk of K tangents, leading axis)."""
+
+    __slots__ = ("primal", "tangent", "tag", "chunked")
+
+    def __init__(self, primal, tangent, tag=None, chunked=None):
+        if tag is None:   # made by a user: check it, and give it a tag of its own
+            primal = as_differentiable(primal, "the primal of a Dual")
+            tangent, chunked = _checked_tangent(primal, tangent)
+            tag = Tag()
+        self.primal = primal
+        self.tangent = tangent
+        self.tag = tag
+        self.chunked = chunked
+
+    @property
+    def shape(self):
+        return shape_of(self.primal)
+
+    def plain_value(self):
+        return self.primal
+
+    def __repr__(self):
+        return f"Dual(primal={self.primal!r}, tangent={self.tangent!r})"
+
+    def lift(self, op, args, params):
+        tag = self.tag
+        if not tag.alive:
+            raise EscapedPerturbation(
+                "a Dual from a finished jvp call was used again (a perturbation escaped, e.g. "
+                "through a closure or a global); return what you need from the function instead")
+        primals, tangents, chunk = [], [], 0
+        for a in args:
+            if isinstance(a, Dual) and a.tag is tag:
+                primals.append(a.primal)
+                if a.chunked:
+                    chunk = shape_of(a.tangent)[0]
+                    tangents.append(Batched(a.tangent))
+                else:
+                    tangents.append(a.tangent)
+            else:
+                primals.append(a)
+                tangents.append(None)
+        out = apply(op, *primals, **params)
+        if op.jvp is None:
+            return out
+        tangent = jvp_of(op, tangents, out, primals, params)
+        if tangent is None:
+            return out
+        if chunk:
+            return Dual(out, unbatched(tangent, chunk), tag, True)
+        return Dual(out, tangent, tag, False)
+
+
+def _checked_tangent(primal, tangent):
+    """The tangent as an array, and whether it carries a chunk axis."""
+    if not isinstance(tangent, (float, ArrayInterface)):
+        tangent = np.asarray(tangent, dtype=np.result_type(primal, np.float64)
+                             if not np.iscomplexobj(tangent) else None)
+    p, t = shape_of(primal), shape_of(tangent)
+    if t == p:
+        return tangent, False
+    if t[1:] == p:
+        return tangent, True
+    raise ValueError(f"tangent shape {t} does not match the primal shape {p} (or (K, *{p}) for "
+                     "K directions at once)")
+
+
+def jvp(f, primals, tangents):
+    """(f(*primals), J tangents), like jax.jvp: primals and tangents are tuples
+    of matching pytrees. Tangents with a leading axis K give K JVPs at once."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    primal_leaves, rebuild = flatten(primals)
+    tangent_leaves, _ = flatten(tangents)
+    if len(primals) != len(tangents) or len(primal_leaves) != len(tangent_leaves):
+        raise ValueError(f"jvp: tangents must mirror primals; got {len(primal_leaves)} primal arrays "
+                         f"and {len(tangent_leaves)} tangent arrays")
+    tag = Tag()
+    duals, chunks = [], set()
+    for i, (p, t) in enumerate(zip(primal_leaves, tangent_leaves)):
+        p = as_differentiable(p, f"primal {i}")
+        t, chunked = _checked_tangent(p, t)
+        chunks.add(shape_of(t)[0] if chunked else None)
+        duals.append(Dual(p, t, tag, chunked))
+    if len(chunks) > 1:
+        raise ValueError("jvp: all tangents must carry the same number of directions "
+                         f"(leading axes seen: {sorted(map(str, chunks))})")
+    chunk = chunks.pop() if chunks else None
+    try:
+        out = f(*rebuild(duals))
+    finally:
+        tag.alive = False
+    out_leaves, rebuild_out = flatten(out)
+    values, out_tangents = [], []
+    for leaf in out_leaves:
+        if isinstance(leaf, Dual) and leaf.tag is tag:
+            values.append(leaf.primal)
+            out_tangents.append(leaf.tangent)
+        else:   # does not depend on the inputs: zero tangent
+            values.append(leaf)
+            zero_shape = shape_of(leaf) if chunk is None else (chunk,) + shape_of(leaf)
+            out_tangents.append(np.zeros(zero_shape) if zero_shape else 0.0)
+    return rebuild_out(values), rebuild_out(out_tangents)
+
+
+def default_chunk(n_inputs):
+    return max(1, min(n_inputs, MAX_SEED_ELEMENTS // max(1, n_inputs)))
+
+
+def jacobian(f, argnums=0, chunk=None):
+    """The Jacobian by forward mode: ceil(n / chunk) passes of `chunk` columns.
+    Each output leaf's Jacobian has shape out.shape + in.shape, arranged like
+    jax.jacfwd: the output's structure, then the differentiated arguments'."""
+    def jacobian_of(*args):
+        nums, single = normalize_argnums(argnums, len(args))
+        leaves, rebuild = flatten(tuple(args[i] for i in nums))
+        leaves = [as_differentiable(x, f"argument {nums[0]}" if single else "a differentiated argument")
+                  for x in leaves]
+        n = sum(size_of(x) for x in leaves)
+        step = int(chunk) if chunk else default_chunk(n)
+        if step < 1:
+            raise ValueError(f"chunk must be a positive number of directions, got {chunk!r}")
+
+        def call(*diff_leaves):
+            full = list(args)
+            for i, value in zip(nums, rebuild(list(diff_leaves))):
+                full[i] = value
+            return f(*full)
+
+        columns, out = [], None
+        for start in range(0, n, step):
+            seeds = basis_chunk(leaves, start, min(step, n - start))
+            out, tangents = jvp(call, leaves, seeds)
+            columns.append(flatten(tangents)[0])
+        return assemble_jacobian(out, columns, leaves, rebuild, single, rows_are_inputs=True)
+    return jacobian_of
+
+
+def basis_chunk(leaves, start, count):
+    """Tangents for basis directions start..start+count, one array per leaf
+    with a leading axis of `count`."""
+    seeds, offset = [], 0
+    for leaf in leaves:
+        size, shape = size_of(leaf), shape_of(leaf)
+        block = np.zeros((count, size), dtype=np.result_type(leaf, np.float64))
+        rows = np.arange(count)
+        columns = start + rows - offset
+        inside = (columns >= 0) & (columns < size)
+        block[rows[inside], columns[inside]] = 1.0
+        seeds.append(block.reshape((count,) + shape))
+        offset += size
+    return seeds
+
+
+def assemble_jacobian(out, rows, leaves, rebuild, single, rows_are_inputs):
+    """Arrange per-direction derivatives into out.shape + in.shape blocks, in
+    jax.jacfwd's structure (outputs, then differentiated arguments).
+
+    Forward mode gives, per output leaf, chunks of (K, *out.shape) tangents
+    (one per input direction); reverse mode gives, per input leaf, chunks of
+    (K, *in.shape) cotangents (one per output direction). Registry ops keep
+    this differentiable when it runs inside another transformation."""
+    out_leaves, rebuild_out = flatten(out)
+    # one (n_out, n_in) matrix, whichever way it was computed
+    parts = [ops.concatenate([ops.reshape(chunk[j], (-1, size_of(leaf))) for chunk in rows])
+             for j, leaf in enumerate(out_leaves if rows_are_inputs else leaves)]
+    matrix = ops.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+    if rows_are_inputs:    # rows were input directions: (n_in, n_out)
+        matrix = ops.transpose(matrix)
+    per_output, row = [], 0
+    for out_leaf in out_leaves:
+        blocks, column = [], 0
+        for leaf in leaves:
+            block = ops.getitem(matrix, (slice(row, row + size_of(out_leaf)),
+                                         slice(column, column + size_of(leaf))))
+            block = ops.reshape(block, shape_of(out_leaf) + shape_of(leaf))
+            blocks.append(float(block) if isinstance(leaf, float) and isinstance(block, np.ndarray)
+                          and block.shape == () else block)   # scalars stay scalars
+            column += size_of(leaf)
+        structured = rebuild(blocks)
+        per_output.append(structured[0] if single else structured)
+        row += size_of(out_leaf)
+    return rebuild_out(per_output)
+
+
+def grad(f, argnums=0, chunk=None):
+    """The gradient of a scalar function by forward mode: n directions, in
+    ceil(n / chunk) passes. Reverse mode needs one pass; this is the comparison."""
+    return jacobian(_require_scalar(f), argnums, chunk)
+
+
+def _require_scalar(f):
+    def scalar_f(*args):
+        out = f(*args)
+        if shape_of(out) != ():
+            raise ValueError(f"grad needs a function with a scalar output; this one returned shape "
+                             f"{shape_of(out)}. Use jacobian for vector outputs.")
+        return out
+    return scalar_f

@@ -1,0 +1,202 @@
+"""Plain NumPy code on boxed values: operators, `__array_ufunc__` and
+`__array_function__` route to the registry, shared by both engines.
+
+A NumPy function with no rule raises `UnsupportedFunction` naming it: fwdrev
+never silently drops a derivative.
+"""
+
+import numpy as np
+
+from . import ops
+from .registry import Box
+
+
+class UnsupportedFunction(TypeError):
+    pass
+
+
+def _unsupported(name):
+    return UnsupportedFunction(
+        f"fwdrev has no differentiation rule for numpy.{name}. Rewrite the code with supported "
+        f"functions (see modes.registry.REGISTRY), or register a rule: "
+        f"modes.defop('{name}', primal, jvp=..., vjp=..., numpy=np.{name})")
+
+
+def _plain(function):
+    """A non-differentiable function of the values (argmax, comparisons, ...)."""
+    def on_plain_values(*args, **kwargs):
+        return function(*[ops.strip(a) for a in args], **{k: ops.strip(v) for k, v in kwargs.items()})
+    return on_plain_values
+
+
+def _clip(x, a_min=None, a_max=None, **kwargs):
+    low = -np.inf if a_min is None else a_min
+    high = np.inf if a_max is None else a_max
+    return ops.clip(x, low, high)
+
+
+def _power(a, b):
+    return ops.power(a, b)
+
+
+UFUNCS = {
+    np.add: ops.add, np.subtract: ops.sub, np.multiply: ops.mul, np.divide: ops.truediv,
+    np.true_divide: ops.truediv, np.negative: ops.neg, np.power: _power, np.positive: lambda x: x,
+    np.exp: ops.exp, np.log: ops.log, np.log1p: ops.log1p, np.expm1: ops.expm1, np.sqrt: ops.sqrt,
+    np.square: ops.square, np.reciprocal: ops.reciprocal, np.sin: ops.sin, np.cos: ops.cos,
+    np.tan: ops.tan, np.tanh: ops.tanh, np.absolute: ops.absolute, np.fabs: ops.absolute,
+    np.sign: ops.sign, np.floor: ops.floor, np.ceil: ops.ceil, np.rint: ops.round_,
+    np.maximum: ops.maximum, np.minimum: ops.minimum, np.fmax: ops.maximum, np.fmin: ops.minimum,
+    np.matmul: ops.matmul,
+}
+for _comparison in (np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+                    np.isfinite, np.isnan, np.isinf, np.logical_and, np.logical_or, np.logical_not,
+                    np.signbit):
+    UFUNCS[_comparison] = _plain(_comparison)
+
+FUNCTIONS = {
+    np.sum: ops.sum, np.mean: ops.mean, np.prod: ops.prod, np.max: ops.max, np.amax: ops.max,
+    np.min: ops.min, np.amin: ops.min, np.var: ops.var, np.std: ops.std, np.cumsum: ops.cumsum,
+    np.clip: _clip, np.where: ops.where, np.dot: ops.dot, np.matmul: ops.matmul,
+    np.einsum: ops.einsum, np.outer: ops.outer, np.inner: ops.inner, np.vdot: ops.vdot,
+    np.trace: ops.trace, np.linalg.norm: ops.norm, np.transpose: ops.transpose,
+    np.reshape: ops.reshape, np.broadcast_to: ops.broadcast_to, np.expand_dims: ops.expand_dims,
+    np.squeeze: ops.squeeze, np.ravel: ops.ravel, np.concatenate: ops.concatenate,
+    np.stack: ops.stack, np.take: ops.take, np.swapaxes: ops.swapaxes, np.moveaxis: ops.moveaxis,
+    np.round: ops.round_, np.around: ops.round_,
+    np.square: ops.square, np.sqrt: ops.sqrt, np.abs: ops.absolute,
+    np.vstack: lambda arrays: ops.concatenate([ops.reshape(a, (1, -1)) if np.ndim(ops.strip(a)) < 2
+                                               else a for a in arrays], axis=0),
+    np.hstack: lambda arrays: ops.concatenate(arrays, axis=0 if np.ndim(ops.strip(arrays[0])) < 2 else 1),
+    np.shape: lambda x: x.shape, np.ndim: lambda x: x.ndim, np.size: lambda x: x.size,
+    np.zeros_like: lambda x, *a, **k: np.zeros_like(ops.strip(x), *a, **k),
+    np.ones_like: lambda x, *a, **k: np.ones_like(ops.strip(x), *a, **k),
+    np.full_like: lambda x, *a, **k: np.full_like(ops.strip(x), *a, **k),
+    np.empty_like: lambda x, *a, **k: np.zeros_like(ops.strip(x), *a, **k),
+}
+for _plain_function in (np.argmax, np.argmin, np.argsort, np.nonzero, np.allclose, np.isclose,
+                        np.array_equal, np.count_nonzero, np.any, np.all, np.floor_divide,
+                        np.iscomplexobj, np.isrealobj, np.result_type, np.can_cast):
+    FUNCTIONS[_plain_function] = _plain(_plain_function)
+
+
+def register_numpy(numpy_function, implementation):
+    """Route a NumPy function or ufunc to `implementation` (used by defop)."""
+    table = UFUNCS if isinstance(numpy_function, np.ufunc) else FUNCTIONS
+    table[numpy_function] = implementation
+
+
+class ArrayInterface(Box):
+    """What makes a box behave like an ndarray in plain NumPy code."""
+
+    __slots__ = ()
+
+    # NumPy protocols ------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__" or kwargs.get("out") is not None:
+            raise _unsupported(f"{ufunc.__name__}.{method}" if method != "__call__" else
+                               f"{ufunc.__name__} with out=")
+        kwargs.pop("out", None)
+        function = UFUNCS.get(ufunc)
+        if function is None:
+            raise _unsupported(ufunc.__name__)
+        return function(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        function = FUNCTIONS.get(func)
+        if function is None:
+            raise _unsupported(getattr(func, "__name__", str(func)))
+        return function(*args, **kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            f"a {type(self).__name__} cannot become a plain NumPy array: its derivative would be "
+            "lost. Keep it in NumPy functions, or read its value (.primal for a Dual, .value for a "
+            "traced value) if you really mean to drop the derivative.")
+
+    def __float__(self):
+        raise TypeError(f"float() of a {type(self).__name__} would drop its derivative; "
+                        "keep it as an array, or read .primal / .value explicitly")
+
+    __int__ = __complex__ = __index__ = __float__
+
+    def __bool__(self):
+        return bool(ops.strip(self))
+
+    def __len__(self):
+        return len(ops.strip(self))
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __setitem__(self, index, value):
+        raise TypeError("differentiable arrays cannot be assigned in place (x[i] = v); build a new "
+                        "array instead: np.where(mask, v, x), np.concatenate, or x + scatter")
+
+    # arithmetic operators --------------------------------------------------------
+    def __add__(self, other): return ops.add(self, other)
+    def __radd__(self, other): return ops.add(other, self)
+    def __sub__(self, other): return ops.sub(self, other)
+    def __rsub__(self, other): return ops.sub(other, self)
+    def __mul__(self, other): return ops.mul(self, other)
+    def __rmul__(self, other): return ops.mul(other, self)
+    def __truediv__(self, other): return ops.truediv(self, other)
+    def __rtruediv__(self, other): return ops.truediv(other, self)
+    def __pow__(self, other): return ops.power(self, other)
+    def __rpow__(self, other): return ops.power(other, self)
+    def __matmul__(self, other): return ops.matmul(self, other)
+    def __rmatmul__(self, other): return ops.matmul(other, self)
+    def __neg__(self): return ops.neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return ops.absolute(self)
+    def __getitem__(self, index): return ops.getitem(self, index)
+
+    # comparisons act on values: they are not differentiable
+    def __lt__(self, other): return ops.strip(self) < ops.strip(other)
+    def __le__(self, other): return ops.strip(self) <= ops.strip(other)
+    def __gt__(self, other): return ops.strip(self) > ops.strip(other)
+    def __ge__(self, other): return ops.strip(self) >= ops.strip(other)
+    def __eq__(self, other): return ops.strip(self) == ops.strip(other)
+    def __ne__(self, other): return ops.strip(self) != ops.strip(other)
+    __hash__ = None
+
+    # ndarray attributes and methods ------------------------------------------------
+    @property
+    def ndim(self): return len(self.shape)
+    @property
+    def size(self): return int(np.prod(self.shape, dtype=np.int64))
+    @property
+    def dtype(self): return np.result_type(ops.strip(self))
+    @property
+    def T(self): return ops.transpose(self)
+
+    def sum(self, axis=None, keepdims=False): return ops.sum(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False): return ops.mean(self, axis, keepdims)
+    def prod(self, axis=None, keepdims=False): return ops.prod(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False): return ops.max(self, axis, keepdims)
+    def min(self, axis=None, keepdims=False): return ops.min(self, axis, keepdims)
+    def var(self, axis=None, keepdims=False, ddof=0): return ops.var(self, axis, keepdims, ddof)
+    def std(self, axis=None, keepdims=False, ddof=0): return ops.std(self, axis, keepdims, ddof)
+    def cumsum(self, axis=None): return ops.cumsum(self, axis)
+    def dot(self, other): return ops.dot(self, other)
+    def clip(self, a_min=None, a_max=None): return _clip(self, a_min, a_max)
+    def ravel(self): return ops.ravel(self)
+    flatten = ravel
+    def squeeze(self, axis=None): return ops.squeeze(self, axis)
+    def argmax(self, axis=None): return np.argmax(ops.strip(self), axis=axis)
+    def argmin(self, axis=None): return np.argmin(ops.strip(self), axis=axis)
+    def swapaxes(self, a, b): return ops.swapaxes(self, a, b)
+
+    def reshape(self, *shape):
+        return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        return ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def astype(self, dtype):
+        if not np.issubdtype(np.dtype(dtype), np.floating):
+            raise TypeError(f"astype({np.dtype(dtype)}) would drop the derivative; only floating "
+                            "dtypes keep it")
+        return self
+
+

@@ -1,0 +1,269 @@
+"""Elementwise ops: each needs only its partial derivatives.
+
+`elementwise(name, primal, *partials)` derives both rules from the partials
+d out / d primals[i], written with registry ops so they differentiate again:
+    JVP: out_tangent = sum_i partial_i * tangent_i
+    VJP: cotangent_i = cotangent * partial_i   (the engine un-broadcasts)
+A partial is a function (out, *primals) -> array, or the constant 1 or -1.
+Conventions at kinks match JAX (see DESIGN.md).
+"""
+
+import math
+import operator
+
+import numpy as np
+
+from ..registry import Op, apply, elementwise_cost, register
+from . import domains
+
+
+def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), doc=""):
+    def times_tangent(partial, t, out, primals, params):
+        if partial == 1:
+            return t
+        if partial == -1:
+            return neg(t)
+        return mul(partial(out, *primals, **params), t)
+
+    def jvp(tangents, out, *primals, **params):
+        total = None
+        for partial, t in zip(partials, tangents):
+            if t is None or partial is None:
+                continue
+            term = times_tangent(partial, t, out, primals, params)
+            total = term if total is None else add(total, term)
+        return total
+
+    def vjp(cotangent, argnum, out, *primals, **params):
+        partial = partials[argnum]
+        if partial is None:
+            return None
+        return times_tangent(partial, cotangent, out, primals, params)
+
+    arity = len(partials)
+    return register(Op(name, primal, jvp=jvp, vjp=vjp, jax=jax, cost=elementwise_cost(flops),
+                       domain=domain or (domains.real,) * arity, nondiff=nondiff,
+                       elementwise=True, doc=doc))
+
+
+def non_differentiable(name, primal, jax, arity=1, doc=""):
+    """Piecewise-constant ops (sign, floor, round): derivative 0 everywhere."""
+    return register(Op(name, primal, jvp=None, vjp=None, jax=jax, cost=elementwise_cost(1),
+                       domain=(domains.real,) * arity, elementwise=True, doc=doc))
+
+
+def _jnp():
+    import jax.numpy as jnp
+    return jnp
+
+
+def _on_floats(python_function, numpy_function):
+    """Python floats take the fast path (math module, operators); arrays, and
+    floats where Python raises (log(0), 1/0), take NumPy's IEEE semantics."""
+    def primal(*args):
+        if type(args[0]) is float:
+            try:
+                return python_function(*args)
+            except (ArithmeticError, ValueError):
+                pass
+        return numpy_function(*args)
+    primal.__name__ = numpy_function.__name__
+    return primal
+
+
+def _where_one(condition):
+    return np.where(condition, 1.0, 0.0)
+
+
+# --- arithmetic ------------------------------------------------------------
+# Python operators: NumPy's semantics on arrays, and fast on Python floats.
+ADD = elementwise("add", operator.add, 1, 1,                         # d(a+b) = da + db
+                  jax=lambda a, b: _jnp().add(a, b))
+SUB = elementwise("sub", operator.sub, 1, -1,                        # d(a-b) = da - db
+                  jax=lambda a, b: _jnp().subtract(a, b))
+MUL = elementwise("mul", operator.mul,
+                  lambda out, a, b: b,                               # d(a*b)/da = b
+                  lambda out, a, b: a,                               # d(a*b)/db = a
+                  jax=lambda a, b: _jnp().multiply(a, b))
+TRUEDIV = elementwise("truediv", _on_floats(operator.truediv, np.true_divide),
+                      lambda out, a, b: reciprocal(b),               # d(a/b)/da = 1/b
+                      lambda out, a, b: neg(truediv(out, b)),        # d(a/b)/db = -a/b^2
+                      jax=lambda a, b: _jnp().divide(a, b),
+                      domain=(domains.real, domains.nonzero))
+NEG = elementwise("neg", operator.neg, -1,                           # d(-a) = -da
+                  jax=lambda a: _jnp().negative(a))
+
+
+def _pow_base_partial(out, a, b):
+    # d(a^b)/da = b a^(b-1); 0 where b == 0 (x**0 is constant, never NaN)
+    if isinstance(b, (int, float)) and not isinstance(b, bool):
+        if b == 0:
+            return 0.0
+        if b == 2:
+            return mul(2.0, a)
+        return mul(b, power(a, b - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return where(equal_zero(b), 0.0, mul(b, power(a, sub(b, 1.0))))
+
+
+def _pow_exponent_partial(out, a, b):
+    # d(a^b)/db = a^b log(a); 0 where a == 0 (as JAX)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return where(equal_zero(a), 0.0, mul(out, log(where(equal_zero(a), 1.0, a))))
+
+
+def equal_zero(x):
+    return np.equal(strip(x), 0)
+
+
+POW = elementwise("pow", _on_floats(operator.pow, np.power), _pow_base_partial, _pow_exponent_partial,
+                  jax=lambda a, b: _jnp().power(a, b), domain=(domains.positive, domains.real),
+                  flops=2)
+
+# --- exponentials and logarithms -------------------------------------------
+EXP = elementwise("exp", _on_floats(math.exp, np.exp),
+                  lambda out, x: out,                                # d e^x = e^x
+                  jax=lambda x: _jnp().exp(x))
+LOG = elementwise("log", _on_floats(math.log, np.log),
+                  lambda out, x: reciprocal(x),                      # d log x = 1/x
+                  jax=lambda x: _jnp().log(x), domain=(domains.positive,))
+LOG1P = elementwise("log1p", _on_floats(math.log1p, np.log1p),
+                    lambda out, x: reciprocal(add(1.0, x)),          # d log(1+x) = 1/(1+x)
+                    jax=lambda x: _jnp().log1p(x), domain=(domains.positive,))
+EXPM1 = elementwise("expm1", _on_floats(math.expm1, np.expm1),
+                    lambda out, x: add(out, 1.0),                    # d (e^x - 1) = e^x
+                    jax=lambda x: _jnp().expm1(x))
+SQRT = elementwise("sqrt", _on_floats(math.sqrt, np.sqrt),
+                   lambda out, x: truediv(0.5, out),                 # d sqrt x = 1/(2 sqrt x); +inf at 0
+                   jax=lambda x: _jnp().sqrt(x), domain=(domains.positive,))
+SQUARE = elementwise("square", np.square,
+                     lambda out, x: mul(2.0, x),                     # d x^2 = 2x
+                     jax=lambda x: _jnp().square(x))
+RECIPROCAL = elementwise("reciprocal", _on_floats(lambda x: 1.0 / x, np.reciprocal),
+                         lambda out, x: neg(square(out)),            # d (1/x) = -1/x^2
+                         jax=lambda x: _jnp().reciprocal(x), domain=(domains.nonzero,))
+
+# --- trigonometric and hyperbolic ------------------------------------------
+SIN = elementwise("sin", _on_floats(math.sin, np.sin),
+                  lambda out, x: cos(x),                             # d sin x = cos x
+                  jax=lambda x: _jnp().sin(x))
+COS = elementwise("cos", _on_floats(math.cos, np.cos),
+                  lambda out, x: neg(sin(x)),                        # d cos x = -sin x
+                  jax=lambda x: _jnp().cos(x))
+TAN = elementwise("tan", _on_floats(math.tan, np.tan),
+                  lambda out, x: add(1.0, square(out)),              # d tan x = 1 + tan^2 x
+                  jax=lambda x: _jnp().tan(x), domain=(domains.small,))
+TANH = elementwise("tanh", _on_floats(math.tanh, np.tanh),
+                   lambda out, x: sub(1.0, square(out)),             # d tanh x = 1 - tanh^2 x
+                   jax=lambda x: _jnp().tanh(x))
+
+
+def _sigmoid(x):
+    # 1 / (1 + e^-x), written to avoid overflow for large |x|
+    if type(x) is float:
+        return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+    e = np.exp(-np.abs(x))
+    return np.where(np.greater_equal(x, 0), 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+SIGMOID = elementwise("sigmoid", _sigmoid,
+                      lambda out, x: mul(out, sub(1.0, out)),        # d sigma = sigma (1 - sigma)
+                      jax=lambda x: __import__("jax").nn.sigmoid(x))
+
+# --- kinks: conventions match JAX ------------------------------------------
+ABS = elementwise("abs", abs,
+                  lambda out, x: np.where(np.greater_equal(strip(x), 0), 1.0, -1.0),  # +1 at 0
+                  jax=lambda x: _jnp().abs(x), domain=(domains.away_from_zero,))
+RELU = elementwise("relu", lambda x: np.maximum(x, 0.0),
+                   lambda out, x: _where_one(np.greater(strip(x), 0)),  # 0 at 0
+                   jax=lambda x: __import__("jax").nn.relu(x), domain=(domains.away_from_zero,))
+
+
+def _tie_split(a, b):
+    """d max(a, b)/da: 1 where a wins, 0.5 at a tie, 0 where b wins."""
+    a, b = strip(a), strip(b)
+    return np.where(np.greater(a, b), 1.0, np.where(np.equal(a, b), 0.5, 0.0))
+
+
+MAXIMUM = elementwise("maximum", np.maximum,
+                      lambda out, a, b: _tie_split(a, b),
+                      lambda out, a, b: _tie_split(b, a),
+                      jax=lambda a, b: _jnp().maximum(a, b))
+MINIMUM = elementwise("minimum", np.minimum,
+                      lambda out, a, b: _tie_split(b, a),
+                      lambda out, a, b: _tie_split(a, b),
+                      jax=lambda a, b: _jnp().minimum(a, b))
+
+
+def _clip_partial(out, x, low, high):
+    # clip = minimum(maximum(x, low), high): 1 inside, 0.5 on a bound, 0 outside
+    x, low, high = strip(x), strip(low), strip(high)
+    inside = np.greater(x, low) & np.less(x, high)
+    on_bound = np.equal(x, low) | np.equal(x, high)
+    return np.where(inside, 1.0, np.where(on_bound, 0.5, 0.0))
+
+
+def _clip_bound_partial(which):
+    def partial(out, x, low, high):
+        x, low, high = strip(x), strip(low), strip(high)
+        bound = low if which == "low" else high
+        beyond = np.less(x, low) if which == "low" else np.greater(x, high)
+        return np.where(beyond, 1.0, np.where(np.equal(x, bound), 0.5, 0.0))
+    return partial
+
+
+CLIP = elementwise("clip", np.clip, _clip_partial,
+                   _clip_bound_partial("low"), _clip_bound_partial("high"),
+                   jax=lambda x, low, high: _jnp().clip(x, low, high),
+                   domain=(domains.real, domains.low_bound, domains.high_bound))
+WHERE = elementwise("where", np.where,
+                    None,
+                    lambda out, c, a, b: _where_one(strip(c)),       # d where(c, a, b)/da = [c]
+                    lambda out, c, a, b: _where_one(np.logical_not(strip(c))),
+                    jax=lambda c, a, b: _jnp().where(c, a, b), nondiff=(0,),
+                    domain=(domains.condition, domains.real, domains.real))
+
+# --- piecewise constant: derivative 0 --------------------------------------
+SIGN = non_differentiable("sign", np.sign, lambda x: _jnp().sign(x))
+FLOOR = non_differentiable("floor", np.floor, lambda x: _jnp().floor(x))
+CEIL = non_differentiable("ceil", np.ceil, lambda x: _jnp().ceil(x))
+ROUND = non_differentiable("round", np.round, lambda x: _jnp().round(x))
+
+
+# --- the functions rules and users call ------------------------------------
+def strip(x):
+    """The plain value under every box (for masks and tests of kinks)."""
+    from ..registry import Box
+    while isinstance(x, Box):
+        x = x.plain_value()
+    return x
+
+
+def add(a, b): return apply(ADD, a, b)
+def sub(a, b): return apply(SUB, a, b)
+def mul(a, b): return apply(MUL, a, b)
+def truediv(a, b): return apply(TRUEDIV, a, b)
+def neg(a): return apply(NEG, a)
+def power(a, b): return apply(POW, a, b)
+def exp(x): return apply(EXP, x)
+def log(x): return apply(LOG, x)
+def log1p(x): return apply(LOG1P, x)
+def expm1(x): return apply(EXPM1, x)
+def sqrt(x): return apply(SQRT, x)
+def square(x): return apply(SQUARE, x)
+def reciprocal(x): return apply(RECIPROCAL, x)
+def sin(x): return apply(SIN, x)
+def cos(x): return apply(COS, x)
+def tan(x): return apply(TAN, x)
+def tanh(x): return apply(TANH, x)
+def sigmoid(x): return apply(SIGMOID, x)
+def absolute(x): return apply(ABS, x)
+def relu(x): return apply(RELU, x)
+def maximum(a, b): return apply(MAXIMUM, a, b)
+def minimum(a, b): return apply(MINIMUM, a, b)
+def clip(x, low, high): return apply(CLIP, x, low, high)
+def where(condition, a, b): return apply(WHERE, strip(condition), a, b)
+def sign(x): return apply(SIGN, x)
+def floor(x): return apply(FLOOR, x)
+def ceil(x): return apply(CEIL, x)
+def round_(x): return apply(ROUND, x)

@@ -1,0 +1,227 @@
+"""Bilinear ops (matmul, einsum) and the linear-algebra functions built on them.
+
+A bilinear op reuses its primal for both rules:
+    JVP:  d(a @ b) = da @ b + a @ db
+    VJP:  cotangent_a = ct @ b^T,  cotangent_b = a^T @ ct   (dW = dD X^T in the notes)
+dot, outer, inner, vdot and linalg.norm lower to registry ops.
+"""
+
+import string
+
+import numpy as np
+
+from ..registry import Op, apply, register, shape_of, size_of
+from . import domains
+from .elementwise import absolute, add, mul, sqrt
+from .reductions import max as max_
+from .reductions import sum as sum_
+from .shape import align_batched, reshape, swapaxes
+
+
+def _jnp():
+    import jax.numpy as jnp
+    return jnp
+
+
+def bilinear_jvp(op):
+    def jvp(tangents, out, a, b, **params):
+        ta, tb = tangents
+        terms = [apply(op, ta, b, **params) if ta is not None else None,
+                 apply(op, a, tb, **params) if tb is not None else None]
+        terms = [t for t in terms if t is not None]
+        return terms[0] if len(terms) == 1 else add(*terms)
+    return jvp
+
+
+# --- matmul ----------------------------------------------------------------
+def _as_matrices(a, b):
+    """Promote 1-D operands as NumPy's matmul does: a -> (1, k), b -> (k, 1)."""
+    a2 = reshape(a, (1,) + shape_of(a)) if len(shape_of(a)) == 1 else a
+    b2 = reshape(b, shape_of(b) + (1,)) if len(shape_of(b)) == 1 else b
+    return a2, b2
+
+
+def _matmul_vjp(cotangent, argnum, out, a, b):
+    a2, b2 = _as_matrices(a, b)
+    batch = np.broadcast_shapes(shape_of(a2)[:-2], shape_of(b2)[:-2])
+    ct2 = reshape(cotangent, batch + (shape_of(a2)[-2], shape_of(b2)[-1]))
+    if argnum == 0:
+        grad = matmul(ct2, swapaxes(b2, -1, -2))          # dA = dD @ B^T
+        return reshape(grad, shape_of(grad)[:-2] + shape_of(grad)[-1:]) if len(shape_of(a)) == 1 else grad
+    grad = matmul(swapaxes(a2, -1, -2), ct2)              # dB = A^T @ dD
+    return reshape(grad, shape_of(grad)[:-1]) if len(shape_of(b)) == 1 else grad
+
+
+def _matmul_batch(args, flags):
+    # Promote 1-D operands to matrices, give batched ones singleton axes so
+    # their batch axis lines up in front of every broadcast axis, multiply,
+    # then drop the promoted axes again.
+    logical = [shape_of(x)[1:] if f else shape_of(x) for x, f in zip(args, flags)]
+    promoted = []
+    for x, f, shape, side in zip(args, flags, logical, ("a", "b")):
+        if len(shape) == 1:
+            lead = shape_of(x)[:1] if f else ()
+            x = reshape(x, lead + ((1,) + shape if side == "a" else shape + (1,)))
+        promoted.append(x)
+    ndim = max(len(s) if len(s) > 1 else 2 for s in logical)
+    promoted = [align_batched(x, ndim) if f else x for x, f in zip(promoted, flags)]
+    out = matmul(*promoted)
+    shape = shape_of(out)
+    if len(logical[1]) == 1:
+        shape = shape[:-1]
+    if len(logical[0]) == 1:
+        shape = shape[:-1] if len(logical[1]) == 1 else shape[:-2] + shape[-1:]
+    return reshape(out, shape)
+
+
+def _matmul_cost(out, a, b):
+    # 2 m k n flops per (broadcast) matrix product
+    k = shape_of(a)[-1]
+    return 2 * k * max(1, size_of(out))
+
+
+def _matmul_examples(rng):
+    u = lambda *s: rng.uniform(-2, 2, s)
+    return [((u(2, 3), u(3, 4)), {}), ((u(3,), u(3, 4)), {}), ((u(2, 3), u(3,)), {}),
+            ((u(3,), u(3,)), {}), ((u(2, 2, 3), u(3, 4)), {}), ((u(3,), u(2, 3, 4)), {})]
+
+
+MATMUL = register(Op("matmul", np.matmul, jvp=None, vjp=_matmul_vjp,
+                     jax=lambda a, b: _jnp().matmul(a, b), cost=_matmul_cost,
+                     domain=(domains.real, domains.real), examples=_matmul_examples, batch=_matmul_batch))
+MATMUL.jvp = bilinear_jvp(MATMUL)
+
+
+# --- einsum ------------------------------------------------------------------
+def parse_subscripts(subscripts, operands):
+    """'ij,jk->ik' as (['ij', 'jk'], 'ik'); implicit outputs made explicit."""
+    subscripts = subscripts.replace(" ", "")
+    if "." in subscripts:
+        raise NotImplementedError("fwdrev's einsum does not support '...'; write the axes out")
+    inputs, _, output = subscripts.partition("->")
+    inputs = inputs.split(",")
+    if "->" not in subscripts:
+        letters = "".join(inputs)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    if len(inputs) != len(operands):
+        raise ValueError(f"einsum subscripts name {len(inputs)} operands but {len(operands)} were given")
+    for term in inputs:
+        if len(set(term)) != len(term):
+            raise NotImplementedError(
+                f"einsum term {term!r} repeats an index (a trace or diagonal); "
+                "fwdrev differentiates einsum without repeated indices: use np.diagonal/np.trace first")
+    return inputs, output
+
+
+def _einsum(*operands, subscripts):
+    return np.einsum(subscripts, *operands, optimize=len(operands) > 2)
+
+
+def _einsum_jvp(tangents, out, *operands, subscripts):
+    # linear in each operand: sum over operands of einsum with that operand's tangent
+    total = None
+    for i, t in enumerate(tangents):
+        if t is not None:
+            term = einsum(subscripts, *operands[:i], t, *operands[i + 1:])
+            total = term if total is None else add(total, term)
+    return total
+
+
+def _einsum_vjp(cotangent, argnum, out, *operands, subscripts):
+    # transpose: contract the cotangent with the other operands into operand argnum's indices
+    inputs, output = parse_subscripts(subscripts, operands)
+    others = [term for i, term in enumerate(inputs) if i != argnum]
+    target = inputs[argnum]
+    available = set(output).union(*others) if others else set(output)
+    reachable = "".join(c for c in target if c in available)
+    spec = ",".join([output] + others) + "->" + reachable
+    grad = einsum(spec, cotangent, *[x for i, x in enumerate(operands) if i != argnum])
+    if reachable != target:   # indices summed inside this operand alone: broadcast back
+        shape = shape_of(operands[argnum])
+        kept = tuple(shape[i] if c in reachable else 1 for i, c in enumerate(target))
+        from .shape import broadcast_to
+        grad = broadcast_to(reshape(grad, kept), shape)
+    return grad
+
+
+def _einsum_batch(args, flags, subscripts):
+    inputs, output = parse_subscripts(subscripts, args)
+    letter = next(c for c in string.ascii_letters if c not in subscripts)
+    inputs = [letter + term if f else term for term, f in zip(inputs, flags)]
+    return einsum(",".join(inputs) + "->" + letter + output, *args)
+
+
+def _einsum_cost(out, *operands, subscripts):
+    inputs, output = parse_subscripts(subscripts, operands)
+    sizes = {}
+    for term, x in zip(inputs, operands):
+        sizes.update(zip(term, shape_of(x)))
+    return 2 * int(np.prod(list(sizes.values()), dtype=np.int64)) * max(1, len(operands) - 1)
+
+
+EINSUM = register(Op("einsum", _einsum, jvp=_einsum_jvp, vjp=_einsum_vjp,
+                     jax=lambda *operands, subscripts: _jnp().einsum(subscripts, *operands),
+                     cost=_einsum_cost, batch=_einsum_batch,
+                     examples=lambda rng: [((rng.uniform(-2, 2, (2, 3)), rng.uniform(-2, 2, (3, 4))),
+                                            dict(subscripts="ij,jk->ik")),
+                                           ((rng.uniform(-2, 2, (2, 3)),), dict(subscripts="ij->i")),
+                                           ((rng.uniform(-2, 2, (2, 3)), rng.uniform(-2, 2, (3,)),
+                                             rng.uniform(-2, 2, (2,))), dict(subscripts="ij,j,i->"))]))
+
+
+# --- the functions rules and users call ----------------------------------------
+def matmul(a, b):
+    if len(shape_of(a)) == 0 or len(shape_of(b)) == 0:
+        raise ValueError("matmul: an input operand is a scalar (0-d); use * for scalars")
+    return apply(MATMUL, a, b)
+
+
+def einsum(subscripts, *operands, **options):
+    inputs, output = parse_subscripts(subscripts, operands)
+    return apply(EINSUM, *operands, subscripts=",".join(inputs) + "->" + output)
+
+
+def dot(a, b):
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if na == 0 or nb == 0:
+        return mul(a, b)
+    if nb <= 2:
+        return matmul(a, b)
+    # N-D dot: sum over the last axis of a and the second-to-last of b
+    letters = iter(string.ascii_lowercase)
+    ta = "".join(next(letters) for _ in range(na))
+    tb = "".join(next(letters) for _ in range(nb))
+    tb = tb[:-2] + ta[-1] + tb[-1]
+    return einsum(f"{ta},{tb}->{ta[:-1]}{tb[:-2]}{tb[-1]}", a, b)
+
+
+def outer(a, b):
+    return mul(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+def inner(a, b):
+    return sum_(mul(a, b), axis=-1) if len(shape_of(a)) <= 1 else dot(a, swapaxes(b, -1, -2))
+
+
+def vdot(a, b):
+    return sum_(mul(reshape(a, (-1,)), reshape(b, (-1,))))
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """Vector norms (ord None/2, 1, inf) and the Frobenius norm, via registry ops."""
+    if axis is None and len(shape_of(x)) == 2 and ord not in (None, "fro"):
+        raise NotImplementedError(f"linalg.norm with ord={ord!r} of a matrix has no rule in fwdrev; "
+                                  "register it with modes.defop")
+    if ord in (None, 2, "fro"):
+        return sqrt(sum_(mul(x, x), axis=axis, keepdims=keepdims))
+    if ord == 1:
+        return sum_(absolute(x), axis=axis, keepdims=keepdims)
+    if ord in (np.inf, "inf"):
+        return max_(absolute(x), axis=axis, keepdims=keepdims)
+    raise NotImplementedError(f"linalg.norm with ord={ord!r} has no rule in fwdrev; register it with modes.defop")
+
+
+def trace(x):
+    n = min(shape_of(x)[:2])
+    from .shape import getitem
+    return sum_(getitem(x, (np.arange(n), np.arange(n))), axis=0)

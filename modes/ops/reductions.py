@@ -1,0 +1,233 @@
+"""Reductions over `axis` (always a normalized tuple inside the op) with `keepdims`.
+
+Linear ones (sum, mean, cumsum) need only a transpose. The others are written
+through `reduction`, from the partial d out / d x (shaped like x):
+    JVP: out_tangent = sum(partial * tangent over axis)
+    VJP: cotangent_x = partial * (cotangent broadcast back over axis)
+"""
+
+import numpy as np
+
+from ..registry import Op, apply, input_size_cost, linear, register, shape_of
+from . import domains
+from .elementwise import (equal_zero, exp, mul, strip, sub, truediv, where)
+
+
+def normalize_axis(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+    return tuple(sorted(int(a) % ndim for a in axes))
+
+
+def kept_shape(shape, axis):
+    """The shape of the reduction with keepdims=True."""
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def unreduce(cotangent, x, axis, keepdims):
+    """Broadcast a reduced cotangent back over the reduced axes (sum's transpose)."""
+    from .shape import broadcast_to, reshape
+    shape = shape_of(x)
+    if not keepdims:
+        cotangent = reshape(cotangent, kept_shape(shape, axis))
+    return broadcast_to(cotangent, shape)
+
+
+def _jnp():
+    import jax.numpy as jnp
+    return jnp
+
+
+def shift_axis_batch(op):
+    """Batching rule of a one-argument op over `axis`: the batch is axis 0."""
+    def batch(args, flags, axis, **params):
+        shifted = tuple(a + 1 for a in axis) if isinstance(axis, tuple) else axis + 1
+        return apply(op, args[0], axis=shifted, **params)
+    return batch
+
+
+def _examples(rng):
+    cases = [((rng.uniform(-2, 2, ()),), dict(axis=(), keepdims=False)),
+             ((rng.uniform(-2, 2, (3,)),), dict(axis=(0,), keepdims=False))]
+    for axis in [(0,), (1,), (0, 1)]:
+        for keepdims in (False, True):
+            cases.append(((rng.uniform(-2, 2, (2, 3)),), dict(axis=axis, keepdims=keepdims)))
+    return cases
+
+
+def reduction(name, primal, partial, *, jax, domain=domains.real, doc=""):
+    op = Op(name, primal, jvp=None, vjp=None, jax=jax, cost=input_size_cost,
+            domain=(domain,), examples=_examples, doc=doc)
+
+    def jvp(tangents, out, x, axis, keepdims, **params):
+        return sum(mul(partial(out, x, axis, keepdims, **params), tangents[0]), axis, keepdims)
+
+    def vjp(cotangent, argnum, out, x, axis, keepdims, **params):
+        return mul(partial(out, x, axis, keepdims, **params), unreduce(cotangent, x, axis, keepdims))
+
+    op.jvp, op.vjp, op.batch = jvp, vjp, shift_axis_batch(op)
+    return register(op)
+
+
+# --- linear reductions -------------------------------------------------------
+def _reduced_count(x, axis):
+    shape = shape_of(x)
+    return int(np.prod([shape[a] for a in axis], dtype=np.int64))
+
+
+SUM = linear("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+             lambda ct, argnum, x, axis, keepdims: unreduce(ct, x, axis, keepdims),   # sum^T = broadcast
+             jax=lambda x, axis, keepdims: _jnp().sum(x, axis=axis, keepdims=keepdims),
+             examples=_examples, batch=None, cost=input_size_cost)
+SUM.batch = shift_axis_batch(SUM)
+
+MEAN = linear("mean", lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
+              lambda ct, argnum, x, axis, keepdims:
+                  truediv(unreduce(ct, x, axis, keepdims), float(_reduced_count(x, axis))),
+              jax=lambda x, axis, keepdims: _jnp().mean(x, axis=axis, keepdims=keepdims),
+              examples=_examples, batch=None, cost=input_size_cost)
+MEAN.batch = shift_axis_batch(MEAN)
+
+
+def _reverse_along(x, axis):
+    from .shape import getitem
+    return getitem(x, (slice(None),) * axis + (slice(None, None, -1),))
+
+
+CUMSUM = linear("cumsum", lambda x, axis: np.cumsum(x, axis=axis),
+                # cumsum^T = reversed cumsum of the reversed cotangent
+                lambda ct, argnum, x, axis: _reverse_along(cumsum(_reverse_along(ct, axis), axis), axis),
+                jax=lambda x, axis: _jnp().cumsum(x, axis=axis),
+                examples=lambda rng: [((rng.uniform(-2, 2, (4,)),), dict(axis=0)),
+                                      ((rng.uniform(-2, 2, (2, 3)),), dict(axis=1))],
+                batch=None, cost=input_size_cost)
+CUMSUM.batch = shift_axis_batch(CUMSUM)
+
+
+# --- products and extremes -------------------------------------------------
+def _prod_partial(out, x, axis, keepdims):
+    # d prod(x)/dx_i = product of the others; written without dividing by zero:
+    # no zero: out / x_i; one zero: the product of the rest at the zero, 0 elsewhere.
+    from .shape import reshape
+    zero = equal_zero(x)
+    zeros = np.sum(zero, axis=axis, keepdims=True)
+    safe_x = where(zero, 1.0, x)
+    product_of_nonzeros = prod(safe_x, axis, True)
+    out_kept = reshape(out, kept_shape(shape_of(x), axis))
+    return where(zeros == 0, truediv(out_kept, safe_x),
+                 where(zero & (zeros == 1), product_of_nonzeros, 0.0))
+
+
+def _extreme_partial(out, x, axis, keepdims):
+    # ties split evenly: 1/count at each element equal to the extreme, as JAX
+    plain_x = strip(x)
+    extreme = np.reshape(strip(out), kept_shape(np.shape(plain_x), axis))
+    hits = np.equal(plain_x, extreme)
+    return hits / np.sum(hits, axis=axis, keepdims=True)
+
+
+def _logsumexp(x, axis, keepdims):
+    shift = np.max(x, axis=axis, keepdims=True) if np.size(x) else 0.0
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _logsumexp_partial(out, x, axis, keepdims):
+    from .shape import reshape
+    return exp(sub(x, reshape(out, kept_shape(shape_of(x), axis))))   # softmax weights
+
+
+def _var_partial(out, x, axis, keepdims, ddof):
+    # d var/dx_i = 2 (x_i - mean) / (N - ddof)
+    return mul(2.0 / (_reduced_count(x, axis) - ddof), sub(x, mean(x, axis, True)))
+
+
+PROD = reduction("prod", lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims),
+                 _prod_partial, jax=lambda x, axis, keepdims: _jnp().prod(x, axis=axis, keepdims=keepdims))
+MAX = reduction("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+                _extreme_partial, jax=lambda x, axis, keepdims: _jnp().max(x, axis=axis, keepdims=keepdims))
+MIN = reduction("min", lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
+                _extreme_partial, jax=lambda x, axis, keepdims: _jnp().min(x, axis=axis, keepdims=keepdims))
+LOGSUMEXP = reduction("logsumexp", _logsumexp, _logsumexp_partial,
+                      jax=lambda x, axis, keepdims:
+                          __import__("jax").scipy.special.logsumexp(x, axis=axis, keepdims=keepdims))
+VAR = reduction("var", lambda x, axis, keepdims, ddof: np.var(x, axis=axis, keepdims=keepdims, ddof=ddof),
+                _var_partial,
+                jax=lambda x, axis, keepdims, ddof: _jnp().var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+VAR.examples = lambda rng: [(args, dict(params, ddof=ddof)) for args, params in _examples(rng)
+                            for ddof in (0, 1) if _reduced_count(args[0], params["axis"]) > ddof]
+
+
+# --- softmax: not a reduction, but axis-wise ---------------------------------
+def _softmax(x, axis):
+    return np.exp(x - _logsumexp(x, axis, True))
+
+
+def _softmax_jvp(tangents, out, x, axis):
+    # d softmax = s * (t - <s, t>)
+    t = tangents[0]
+    return mul(out, sub(t, sum(mul(out, t), axis, True)))
+
+
+def _softmax_vjp(cotangent, argnum, out, x, axis):
+    # the Jacobian diag(s) - s s^T is symmetric: same formula
+    return _softmax_jvp((cotangent,), out, x, axis)
+
+
+SOFTMAX = register(Op("softmax", _softmax, jvp=_softmax_jvp, vjp=_softmax_vjp,
+                      jax=lambda x, axis: __import__("jax").nn.softmax(x, axis=axis),
+                      cost=lambda out, x, axis: 4 * np.size(strip(x)),
+                      examples=lambda rng: [((rng.uniform(-2, 2, (4,)),), dict(axis=(0,))),
+                                            ((rng.uniform(-2, 2, (2, 3)),), dict(axis=(1,))),
+                                            ((rng.uniform(-2, 2, (2, 3)),), dict(axis=(0, 1)))]))
+SOFTMAX.batch = shift_axis_batch(SOFTMAX)
+
+
+# --- the functions rules and users call --------------------------------------
+def sum(x, axis=None, keepdims=False):
+    return apply(SUM, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+
+
+def mean(x, axis=None, keepdims=False):
+    return apply(MEAN, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+
+
+def prod(x, axis=None, keepdims=False):
+    return apply(PROD, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+
+
+def max(x, axis=None, keepdims=False):
+    return apply(MAX, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+
+
+def min(x, axis=None, keepdims=False):
+    return apply(MIN, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    return apply(LOGSUMEXP, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+
+
+def var(x, axis=None, keepdims=False, ddof=0):
+    return apply(VAR, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims), ddof=ddof)
+
+
+def std(x, axis=None, keepdims=False, ddof=0):
+    from .elementwise import sqrt
+    return sqrt(var(x, axis, keepdims, ddof))
+
+
+def softmax(x, axis=-1):
+    return apply(SOFTMAX, x, axis=normalize_axis(axis, len(shape_of(x))))
+
+
+def cumsum(x, axis=None):
+    if axis is None:
+        from .shape import reshape
+        x, axis = reshape(x, (-1,)), 0
+    return apply(CUMSUM, x, axis=normalize_axis(axis, len(shape_of(x)))[0])

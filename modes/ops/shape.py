@@ -1,0 +1,252 @@
+"""Shape and indexing ops. All are linear: each needs only its transpose.
+
+    reshape^T      = reshape back          transpose^T  = inverse permutation
+    broadcast_to^T = sum over broadcast    concatenate^T = slicing
+    getitem^T      = scatter_add (repeated indices accumulate)
+    scatter_add^T  = getitem
+
+NumPy's expand_dims, squeeze, ravel, stack, take, swapaxes and moveaxis lower
+to these. A batching rule (see batching.py) says how each op acts when one
+argument carries an extra leading batch axis.
+"""
+
+import numpy as np
+
+from ..registry import apply, linear, no_cost, shape_of, size_of, unbroadcast
+from .elementwise import strip
+
+
+def _jnp():
+    import jax.numpy as jnp
+    return jnp
+
+
+def _batch_size(args, flags):
+    return next(shape_of(a)[0] for a, f in zip(args, flags) if f)
+
+
+# --- reshape -------------------------------------------------------------------
+def _reshape_batch(args, flags, shape):
+    return reshape(args[0], (shape_of(args[0])[0],) + shape)
+
+
+RESHAPE = linear("reshape", lambda x, shape: np.reshape(x, shape),
+                 lambda ct, argnum, x, shape: reshape(ct, shape_of(x)),
+                 jax=lambda x, shape: _jnp().reshape(x, shape), batch=_reshape_batch,
+                 examples=lambda rng: [((rng.uniform(-2, 2, (2, 3)),), dict(shape=(3, 2))),
+                                       ((rng.uniform(-2, 2, (6,)),), dict(shape=(2, 1, 3)))])
+
+
+# --- transpose -----------------------------------------------------------------
+def _transpose_batch(args, flags, axes):
+    return transpose(args[0], (0,) + tuple(a + 1 for a in axes))
+
+
+TRANSPOSE = linear("transpose", lambda x, axes: np.transpose(x, axes),
+                   lambda ct, argnum, x, axes: transpose(ct, tuple(np.argsort(axes))),
+                   jax=lambda x, axes: _jnp().transpose(x, axes), batch=_transpose_batch,
+                   examples=lambda rng: [((rng.uniform(-2, 2, (2, 3)),), dict(axes=(1, 0))),
+                                         ((rng.uniform(-2, 2, (2, 3, 4)),), dict(axes=(2, 0, 1)))])
+
+
+# --- broadcast_to ----------------------------------------------------------------
+def align_batched(raw, ndim):
+    """Give a batched value (B, *s) singleton axes after the batch so that it
+    broadcasts against unbatched values of `ndim` dimensions."""
+    shape = shape_of(raw)
+    missing = ndim - (len(shape) - 1)
+    return reshape(raw, shape[:1] + (1,) * missing + shape[1:]) if missing > 0 else raw
+
+
+def _broadcast_batch(args, flags, shape):
+    raw = align_batched(args[0], len(shape))
+    return broadcast_to(raw, shape_of(raw)[:1] + shape)
+
+
+BROADCAST_TO = linear("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+                      lambda ct, argnum, x, shape: unbroadcast(ct, shape_of(x)),
+                      jax=lambda x, shape: _jnp().broadcast_to(x, shape), batch=_broadcast_batch,
+                      examples=lambda rng: [((rng.uniform(-2, 2, (3,)),), dict(shape=(2, 3))),
+                                            ((rng.uniform(-2, 2, (2, 1)),), dict(shape=(2, 3)))])
+
+
+# --- concatenate -----------------------------------------------------------------
+def _concatenate_transpose(ct, argnum, *xs, axis):
+    start = int(np.sum([shape_of(x)[axis] for x in xs[:argnum]], dtype=np.int64))
+    stop = start + shape_of(xs[argnum])[axis]
+    return getitem(ct, (slice(None),) * axis + (slice(start, stop),))
+
+
+def _concatenate_batch(args, flags, axis):
+    size = _batch_size(args, flags)
+    batched = [a if f else broadcast_to(a, (size,) + shape_of(a)) for a, f in zip(args, flags)]
+    return apply(CONCATENATE, *batched, axis=axis + 1)
+
+
+CONCATENATE = linear("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+                     _concatenate_transpose,
+                     jax=lambda *xs, axis: _jnp().concatenate(xs, axis=axis), batch=_concatenate_batch,
+                     examples=lambda rng: [((rng.uniform(-2, 2, (2,)), rng.uniform(-2, 2, (3,))), dict(axis=0)),
+                                           ((rng.uniform(-2, 2, (2, 3)), rng.uniform(-2, 2, (2, 1))), dict(axis=1))])
+
+
+# --- getitem and its transpose, scatter_add --------------------------------------
+def normalize_index(index, ndim):
+    """A basic-or-fancy index as a tuple without Ellipsis; boolean masks become
+    integer arrays, so that the index can be replayed on a cotangent."""
+    index = index if isinstance(index, tuple) else (index,)
+    entries = []
+    for entry in index:
+        entry = strip(entry)
+        if isinstance(entry, (list, np.ndarray)):
+            entry = np.asarray(entry)
+            if entry.dtype == bool:
+                entries.extend(np.nonzero(entry))
+                continue
+            if not np.issubdtype(entry.dtype, np.integer):
+                raise IndexError(f"arrays used as indices must be integer or boolean, not {entry.dtype}")
+        entries.append(entry)
+    consumed = sum(0 if e is None or e is Ellipsis else 1 for e in entries)
+    if any(e is Ellipsis for e in entries):
+        at = next(i for i, e in enumerate(entries) if e is Ellipsis)
+        entries[at:at + 1] = [slice(None)] * (ndim - consumed)
+    return tuple(entries)
+
+
+def _moved_batch_last(raw):
+    n = len(shape_of(raw))
+    return transpose(raw, tuple(range(1, n)) + (0,))
+
+
+def _moved_batch_first(raw):
+    n = len(shape_of(raw))
+    return transpose(raw, (n - 1,) + tuple(range(n - 1)))
+
+
+def _getitem_batch(args, flags, index):
+    # Index the leading axes with the batch moved last: trailing unindexed axes
+    # keep their place, whatever NumPy does with advanced indices.
+    return _moved_batch_first(apply(GETITEM, _moved_batch_last(args[0]), index=index))
+
+
+def _scatter_add(ct, index, shape):
+    out = np.zeros(shape, dtype=getattr(ct, "dtype", np.float64))
+    np.add.at(out, index, ct)
+    return out
+
+
+def _scatter_add_batch(args, flags, index, shape):
+    size = _batch_size(args, flags)
+    moved = apply(SCATTER_ADD, _moved_batch_last(args[0]), index=index, shape=shape + (size,))
+    return _moved_batch_first(moved)
+
+
+GETITEM = linear("getitem", lambda x, index: x[index],
+                 lambda ct, argnum, x, index: scatter_add(ct, index, shape_of(x)),
+                 jax=lambda x, index: x[index], batch=_getitem_batch, cost=no_cost,
+                 examples=lambda rng: [((rng.uniform(-2, 2, (4,)),), dict(index=(slice(1, 3),))),
+                                       ((rng.uniform(-2, 2, (3, 4)),), dict(index=(np.array([0, 0, 2]),))),
+                                       ((rng.uniform(-2, 2, (3, 4)),), dict(index=(1, slice(None, None, -1)))),
+                                       ((rng.uniform(-2, 2, (3, 4)),),
+                                        dict(index=(np.array([0, 2]), np.array([1, 1]))))])
+SCATTER_ADD = linear("scatter_add", _scatter_add,
+                     lambda ct, argnum, values, index, shape: getitem(ct, index),
+                     jax=lambda values, index, shape: _jnp().zeros(shape).at[index].add(values),
+                     batch=_scatter_add_batch,
+                     cost=lambda out, values, index, shape: size_of(values),
+                     examples=lambda rng: [((rng.uniform(-2, 2, (3,)),),
+                                            dict(index=(np.array([0, 0, 1]),), shape=(4,))),
+                                           ((rng.uniform(-2, 2, (2, 3)),),
+                                            dict(index=(slice(0, 2),), shape=(3, 3)))])
+
+
+# --- the functions rules and users call ----------------------------------------
+def reshape(x, shape):
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
+    if -1 in shape:
+        known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
+        shape = tuple(size_of(x) // max(known, 1) if n == -1 else n for n in shape)
+    if shape == shape_of(x):
+        return x
+    if int(np.prod(shape, dtype=np.int64)) != size_of(x):
+        raise ValueError(f"cannot reshape an array of shape {shape_of(x)} into shape {shape}")
+    return apply(RESHAPE, x, shape=shape)
+
+
+def transpose(x, axes=None):
+    ndim = len(shape_of(x))
+    axes = tuple(reversed(range(ndim))) if axes is None else tuple(int(a) % ndim for a in axes)
+    if axes == tuple(range(ndim)):
+        return x
+    return apply(TRANSPOSE, x, axes=axes)
+
+
+def broadcast_to(x, shape):
+    shape = tuple(shape)
+    if shape_of(x) == shape:
+        return x
+    return apply(BROADCAST_TO, x, shape=shape)
+
+
+def concatenate(arrays, axis=0):
+    arrays = tuple(arrays)
+    if axis is None:
+        arrays, axis = tuple(reshape(a, (-1,)) for a in arrays), 0
+    return apply(CONCATENATE, *arrays, axis=int(axis) % len(shape_of(arrays[0])))
+
+
+def getitem(x, index):
+    return apply(GETITEM, x, index=normalize_index(index, len(shape_of(x))))
+
+
+def scatter_add(values, index, shape):
+    return apply(SCATTER_ADD, values, index=index, shape=tuple(shape))
+
+
+def expand_dims(x, axis):
+    shape = list(shape_of(x))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    ndim = len(shape) + len(axes)
+    for a in sorted(int(a) % ndim for a in axes):
+        shape.insert(a, 1)
+    return reshape(x, tuple(shape))
+
+
+def squeeze(x, axis=None):
+    shape = shape_of(x)
+    if axis is None:
+        axes = {i for i, n in enumerate(shape) if n == 1}
+    else:
+        axes = {int(a) % len(shape) for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)}
+        if any(shape[a] != 1 for a in axes):
+            raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    return reshape(x, tuple(n for i, n in enumerate(shape) if i not in axes))
+
+
+def ravel(x):
+    return reshape(x, (-1,))
+
+
+def stack(arrays, axis=0):
+    arrays = tuple(arrays)
+    ndim = len(shape_of(arrays[0])) + 1
+    return concatenate([expand_dims(a, axis) for a in arrays], axis=int(axis) % ndim)
+
+
+def take(x, indices, axis=None):
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = int(axis) % len(shape_of(x))
+    return getitem(x, (slice(None),) * axis + (np.asarray(strip(indices)),))
+
+
+def swapaxes(x, axis1, axis2):
+    axes = list(range(len(shape_of(x))))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, tuple(axes))
+
+
+def moveaxis(x, source, destination):
+    order = [a for a in range(len(shape_of(x))) if a != source % len(shape_of(x))]
+    order.insert(destination % len(shape_of(x)), source % len(shape_of(x)))
+    return transpose(x, tuple(order))

@@ -1,0 +1,217 @@
+"""The op registry: one record per primitive op, read by everything.
+
+Each `Op` holds the NumPy primal, a JVP rule, a VJP rule, the JAX twin, a cost
+model (flops), a test domain and which arguments are non-differentiable. The
+forward engine reads `jvp`, the reverse engine reads `vjp`, the JAX bridge reads
+`jax`, the reports read `cost`, the generated tests read `domain`/`examples`.
+
+Rules are written with registry ops themselves, so a rule applied to a traced or
+dual value is recorded or differentiated again: that is all it takes for
+Hessian-vector products and nested derivatives.
+
+Rule signatures (JAX vocabulary):
+    jvp(tangents, out, *primals, **params) -> out_tangent
+        `tangents` has one entry per argument, None for a zero tangent.
+    vjp(cotangent, argnum, out, *primals, **params) -> cotangent of primals[argnum]
+        It may return a cotangent of the broadcast shape; the engine
+        un-broadcasts it (see `unbroadcast`), once, for every op.
+
+`apply(op, *args, **params)` is the single entry point. With no boxed argument
+it runs the primal; otherwise it hands the call to the box with the highest tag
+(the innermost transformation), which treats lower-tagged boxes as constants.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Op:
+    """One primitive: the primal and everything needed to differentiate it."""
+
+    __slots__ = ("name", "impl", "jvp", "vjp", "jax", "cost", "domain",
+                 "examples", "nondiff", "batch", "elementwise", "doc")
+
+    def __init__(self, name, impl, *, jvp, vjp, jax, cost, domain=None,
+                 examples=None, nondiff=(), batch=None, elementwise=False, doc=""):
+        self.name = name
+        self.impl = impl            # NumPy primal: impl(*args, **params)
+        self.jvp = jvp              # None: not differentiable (derivative 0)
+        self.vjp = vjp
+        self.jax = jax              # jax twin: jax(*args, **params)
+        self.cost = cost            # cost(out, *args, **params) -> flops
+        self.domain = domain        # per-argument samplers for generated tests
+        self.examples = examples    # rng -> [(args, params)], for non-elementwise ops
+        self.nondiff = tuple(nondiff)
+        self.batch = batch          # batch(args, batched_flags, **params), see batching.py
+        self.elementwise = elementwise
+        self.doc = doc
+
+    def __call__(self, *args, **params):
+        return apply(self, *args, **params)
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+
+REGISTRY: dict[str, Op] = {}
+
+
+def register(op: Op) -> Op:
+    if op.name in REGISTRY:
+        raise ValueError(f"an op named {op.name!r} is already registered; pick another name")
+    REGISTRY[op.name] = op
+    return op
+
+
+# ---------------------------------------------------------------------------
+# Boxes and dispatch
+
+class Box:
+    """A value under a transformation: a forward `Dual`, a reverse `Traced`, or
+    a `Batched` tangent inside a rule. `tag` orders nested transformations."""
+
+    __slots__ = ()
+    __array_priority__ = 100.0
+
+
+class Tag:
+    """Identity of one transformation call. `level` grows with every call, so
+    the innermost live transformation has the highest level (why tags, not
+    stack depth: a value created inside an inner call may outlive it, and two
+    sibling calls must never be confused)."""
+
+    __slots__ = ("level", "alive")
+    _counter = 0
+
+    def __init__(self):
+        Tag._counter += 1
+        self.level = Tag._counter
+        self.alive = True
+
+
+_flop_counters: list = []   # active `count_flops` contexts
+
+
+def apply(op: Op, *args, **params):
+    top = None
+    for a in args:
+        if isinstance(a, Box) and (top is None or a.tag.level > top.tag.level):
+            top = a
+    if top is not None:
+        return top.lift(op, args, params)
+    out = op.impl(*args, **params)
+    if _flop_counters:
+        flops = op.cost(out, *args, **params)
+        for counter in _flop_counters:
+            counter.add(op.name, flops)
+    return out
+
+
+class count_flops:
+    """Context manager counting the cost-model flops of every primitive run
+    inside it, rule computations included:
+
+        with count_flops() as c:
+            reverse.grad(f)(x)
+        c.total, c.by_op
+    """
+
+    def __init__(self):
+        self.total = 0
+        self.calls = 0
+        self.by_op: dict[str, int] = {}
+
+    def add(self, name, flops):
+        self.total += flops
+        self.calls += 1
+        self.by_op[name] = self.by_op.get(name, 0) + flops
+
+    def __enter__(self):
+        _flop_counters.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _flop_counters.remove(self)
+
+
+# ---------------------------------------------------------------------------
+# Small helpers shared by rules and engines
+
+def shape_of(x) -> tuple:
+    return x.shape if hasattr(x, "shape") else ()
+
+
+def size_of(x) -> int:
+    return int(np.prod(shape_of(x), dtype=np.int64))
+
+
+def unbroadcast(cotangent, shape):
+    """Sum a cotangent of a broadcast result back to `shape` (the transpose of
+    broadcasting). Called by the engines for every op, never inside rules."""
+    from .ops.reductions import sum as sum_
+    from .ops.shape import reshape
+    ct_shape = shape_of(cotangent)
+    if ct_shape == shape:
+        return cotangent
+    extra = len(ct_shape) - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and ct_shape[extra + i] != 1)
+    summed = sum_(cotangent, axis=axes) if axes else cotangent
+    return reshape(summed, shape) if shape_of(summed) != shape else summed
+
+
+def vjp_of(op: Op, cotangent, argnum, out, args, params):
+    """The cotangent of args[argnum], un-broadcast to its shape (None: zero)."""
+    ct = op.vjp(cotangent, argnum, out, *args, **params)
+    if ct is None:
+        return None
+    return unbroadcast(ct, shape_of(args[argnum]))
+
+
+def jvp_of(op: Op, tangents, out, args, params):
+    """The tangent of `out`, broadcast to its shape (None: zero)."""
+    from .ops.shape import broadcast_to
+    t = op.jvp(tangents, out, *args, **params)
+    if t is None:
+        return None
+    return t if shape_of(t) == shape_of(out) else broadcast_to(t, shape_of(out))
+
+
+# ---------------------------------------------------------------------------
+# Cost models
+
+def elementwise_cost(flops_per_element):
+    return lambda out, *args, **params: flops_per_element * max(1, size_of(out))
+
+
+def no_cost(out, *args, **params):
+    """Data movement (reshape, transpose, indexing): no arithmetic."""
+    return 0
+
+
+def input_size_cost(out, x, *args, **params):
+    """Reductions: one operation per input element."""
+    return size_of(x)
+
+
+# ---------------------------------------------------------------------------
+# Deriving rules: a linear op needs only its transpose
+
+def linear(name, primal, transpose, *, jax, examples, batch, cost=no_cost, doc=""):
+    """A linear op L: its JVP is L applied to the tangents (zeros filled in for
+    constant arguments), its VJP is `transpose(cotangent, argnum, *primals, **params)`."""
+    op = Op(name, primal, jvp=None, vjp=None, jax=jax, cost=cost,
+            examples=examples, batch=batch, doc=doc)
+
+    def jvp(tangents, out, *primals, **params):
+        if all(t is None for t in tangents):
+            return None
+        filled = [np.zeros(shape_of(p)) if t is None else t for t, p in zip(tangents, primals)]
+        return apply(op, *filled, **params)
+
+    def vjp(cotangent, argnum, out, *primals, **params):
+        return transpose(cotangent, argnum, *primals, **params)
+
+    op.jvp, op.vjp = jvp, vjp
+    return register(op)

@@ -1,0 +1,275 @@
+"""Reverse mode: a tape (Wengert list) recorded forward, walked backward.
+
+Every registry op on a `Traced` value appends one `Record` (op, input
+indices, saved arguments, output) to its tape, in execution order. The
+backward pass walks the records by index in reverse (no recursion, no
+topological sort: execution order already is one), calls each op's VJP rule
+and accumulates cotangents at fan-out, `ct[x] = ct[x] + contribution`: the
+`+=` of the CS231n notes, done out of place so no array that another value
+aliases is ever written. One backward pass gives a whole gradient; a batch of
+m cotangents (leading axis) gives m rows of a Jacobian.
+
+Tags are shared with forward mode: a tape is a `Tag`, so tapes and Duals nest
+in any order (forward-over-reverse Hessian-vector products,
+reverse-over-reverse, and no perturbation confusion).
+"""
+
+import weakref
+
+import numpy as np
+
+from . import ops
+from .batching import Batched, unbatched
+from .forward import assemble_jacobian, basis_chunk, default_chunk
+from .inputs import as_differentiable, normalize_argnums
+from .numpy_dispatch import ArrayInterface
+from .pytree import flatten
+from .registry import Tag, apply, shape_of, size_of, vjp_of
+
+
+class EscapedTracer(RuntimeError):
+    pass
+
+
+class Record:
+    """One step of the program: out = op(*args, **params). `parents[i]` is the
+    index of the record that produced args[i] on this tape, or -1 (constant).
+    A leaf (an input) has op None."""
+
+    __slots__ = ("op", "args", "parents", "out", "params")
+
+    def __init__(self, op, args, parents, out, params):
+        self.op, self.args, self.parents, self.out, self.params = op, args, parents, out, params
+
+
+class Tape(Tag):
+    """The records of one differentiation call, and the arrays it has made
+    read-only while it may still need them."""
+
+    __slots__ = ("records", "locked")
+
+    def __init__(self):
+        super().__init__()
+        self.records = []
+        self.locked = []
+
+    def leaf(self, value):
+        self.records.append(Record(None, (), (), value, None))
+        self._lock(value)
+        return Traced(value, self, len(self.records) - 1)
+
+    def record(self, op, args, parents, out, params):
+        for value in args:
+            self._lock(value)
+        self._lock(out)
+        self.records.append(Record(op, args, parents, out, params))
+        return Traced(out, self, len(self.records) - 1)
+
+    def _lock(self, value):
+        # An array saved for the backward pass must not change before it is
+        # used: make it read-only (NumPy then refuses in-place writes) until
+        # the tape is released.
+        if type(value) is np.ndarray and value.flags.writeable:
+            value.flags.writeable = False
+            self.locked.append(value)
+
+    def release(self):
+        """Give the arrays back their writeability (bases before views)."""
+        for array in self.locked:
+            try:
+                array.flags.writeable = True
+            except ValueError:   # a view of an array someone else keeps read-only
+                pass
+        self.locked = []
+
+    def saved_bytes(self):
+        """Bytes of the arrays the tape keeps for the backward pass."""
+        seen, total = set(), 0
+        for record in self.records:
+            for value in record.args + (record.out,):
+                array = ops.strip(value)
+                if isinstance(array, np.ndarray) and id(array) not in seen:
+                    seen.add(id(array))
+                    total += array.nbytes
+                elif isinstance(array, float):
+                    total += 8
+        return total
+
+
+class Traced(ArrayInterface):
+    """A value recorded on a tape: its value and the index of its record."""
+
+    __slots__ = ("value", "tag", "index")
+
+    def __init__(self, value, tape, index):
+        self.value, self.tag, self.index = value, tape, index
+
+    @property
+    def shape(self):
+        return shape_of(self.value)
+
+    def plain_value(self):
+        return self.value
+
+    def __repr__(self):
+        return f"Traced({self.value!r}, step={self.index})"
+
+    def lift(self, op, args, params):
+        tape = self.tag
+        if not tape.alive:
+            raise EscapedTracer(
+                "a traced value from a finished grad/vjp call was used again (it escaped through "
+                "a closure or a global); return what you need from the function instead")
+        values, parents = [], []
+        for a in args:
+            if isinstance(a, Traced) and a.tag is tape:
+                values.append(a.value)
+                parents.append(a.index)
+            else:
+                values.append(a)
+                parents.append(-1)
+        out = apply(op, *values, **params)
+        if op.vjp is None:    # not differentiable: a constant from here on
+            return out
+        return tape.record(op, tuple(values), parents, out, params)
+
+
+def backward(tape, seeds):
+    """Walk the tape from its last seeded record to the first; return the
+    cotangent of every record (None where nothing flowed)."""
+    records = tape.records
+    cotangents = [None] * len(records)
+    for index, seed in seeds:
+        cotangents[index] = seed if cotangents[index] is None else ops.add(cotangents[index], seed)
+    for i in range(max(index for index, _ in seeds), -1, -1):
+        cotangent = cotangents[i]
+        if cotangent is None:     # not on a path to the output
+            continue
+        record = records[i]
+        for argnum, parent in enumerate(record.parents):
+            if parent < 0:
+                continue
+            contribution = vjp_of(record.op, cotangent, argnum, record.out, record.args, record.params)
+            if contribution is None:
+                continue
+            previous = cotangents[parent]
+            cotangents[parent] = contribution if previous is None else ops.add(previous, contribution)
+    return cotangents
+
+
+def _record(f, args, nums):
+    """Run f with the arguments `nums` traced on a fresh tape."""
+    leaves, rebuild = flatten(tuple(args[i] for i in nums))
+    tape = Tape()
+    traced = [tape.leaf(as_differentiable(x, f"argument {nums[0]}" if len(nums) == 1 else
+                                          "a differentiated argument")) for x in leaves]
+    full = list(args)
+    for i, value in zip(nums, rebuild(traced)):
+        full[i] = value
+    try:
+        out = f(*full)
+    finally:
+        tape.alive = False
+    return tape, traced, rebuild, out
+
+
+class _Pullback:
+    """Maps output cotangents (optionally with a leading batch axis) to input
+    cotangents, as many times as asked, on one recorded tape."""
+
+    def __init__(self, tape, traced, rebuild, out):
+        self.tape, self.traced, self.rebuild = tape, traced, rebuild
+        out_leaves, self.rebuild_out = flatten(out)
+        self.out_leaves = out_leaves
+        self.out_values = [leaf.value if self._ours(leaf) else leaf for leaf in out_leaves]
+        self.out = self.rebuild_out(self.out_values)
+
+    def _ours(self, value):
+        return isinstance(value, Traced) and value.tag is self.tape
+
+    def __call__(self, cotangent_leaves, batch=None):
+        seeds = []
+        for leaf, value, ct in zip(self.out_leaves, self.out_values, cotangent_leaves):
+            expected = shape_of(value) if batch is None else (batch,) + shape_of(value)
+            if shape_of(ct) != expected:
+                raise ValueError(f"cotangent shape {shape_of(ct)} does not match the output's "
+                                 f"shape {expected}")
+            if self._ours(leaf):
+                seeds.append((leaf.index, Batched(ct) if batch is not None else ct))
+        cotangents = backward(self.tape, seeds) if seeds else [None] * len(self.tape.records)
+        grads = []
+        for leaf in self.traced:
+            ct = cotangents[leaf.index]
+            if ct is None:
+                zero_shape = shape_of(leaf.value) if batch is None else (batch,) + shape_of(leaf.value)
+                ct = np.zeros(zero_shape) if zero_shape else 0.0
+            elif batch is not None:
+                ct = unbatched(ct, batch)
+            elif isinstance(leaf.value, float) and isinstance(ct, (np.ndarray, np.floating)):
+                ct = float(ct)    # scalars stay scalars
+            grads.append(ct)
+        return grads
+
+
+def vjp(f, *primals):
+    """(f(*primals), vjp_fn) like jax.vjp: vjp_fn(cotangent) returns a tuple of
+    cotangents, one per primal, each mirroring its primal's structure."""
+    tape, traced, rebuild, out = _record(f, primals, tuple(range(len(primals))))
+    pullback = _Pullback(tape, traced, rebuild, out)
+
+    def vjp_fn(cotangent):
+        ct_leaves, _ = flatten(cotangent)
+        if len(ct_leaves) != len(pullback.out_leaves):
+            raise ValueError(f"the cotangent has {len(ct_leaves)} arrays but the output has "
+                             f"{len(pullback.out_leaves)}; it must mirror the output's structure")
+        return tuple(rebuild(pullback(ct_leaves)))
+
+    weakref.finalize(vjp_fn, tape.release)
+    return pullback.out, vjp_fn
+
+
+def value_and_grad(f, argnums=0):
+    """(f(*args), gradient of f with respect to args[argnums]): one forward
+    pass that records, one backward pass."""
+    def value_and_grad_f(*args):
+        nums, single = normalize_argnums(argnums, len(args))
+        tape, traced, rebuild, out = _record(f, args, nums)
+        try:
+            pullback = _Pullback(tape, traced, rebuild, out)
+            if len(pullback.out_leaves) != 1 or shape_of(pullback.out_values[0]) != ():
+                raise ValueError(f"grad needs a function with a scalar output; this one returned "
+                                 f"shape {shape_of(out)}. Use jacobian or vjp for other outputs.")
+            value = pullback.out_values[0]
+            grads = rebuild(pullback([np.ones_like(value) if isinstance(value, np.ndarray) else 1.0]))
+        finally:
+            tape.release()
+        return pullback.out, grads[0] if single else tuple(grads)
+    return value_and_grad_f
+
+
+def grad(f, argnums=0):
+    """The gradient of a scalar function by reverse mode (one backward pass)."""
+    value_and_grad_f = value_and_grad(f, argnums)
+    return lambda *args: value_and_grad_f(*args)[1]
+
+
+def jacobian(f, argnums=0, chunk=None):
+    """The Jacobian by reverse mode: f recorded once, then ceil(m / chunk)
+    backward passes, each carrying `chunk` rows (cotangents with a leading
+    batch axis). Shapes and structure as forward.jacobian."""
+    def jacobian_of(*args):
+        nums, single = normalize_argnums(argnums, len(args))
+        tape, traced, rebuild, out = _record(f, args, nums)
+        try:
+            pullback = _Pullback(tape, traced, rebuild, out)
+            m = sum(size_of(v) for v in pullback.out_values)
+            step = int(chunk) if chunk else default_chunk(m)
+            rows = []
+            for start in range(0, m, step):
+                count = min(step, m - start)
+                rows.append(pullback(basis_chunk(pullback.out_values, start, count), batch=count))
+        finally:
+            tape.release()
+        return assemble_jacobian(pullback.out, rows, [t.value for t in traced], rebuild, single,
+                                 rows_are_inputs=False)
+    return jacobian_of
