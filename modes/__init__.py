@@ -13,4 +13,4 @@ from .api import defop, hessian, hvp, jacfwd, jacrev  # noqa: F401
 from .forward import Dual, jvp  # noqa: F401
 from .numpy_dispatch import UnsupportedFunction  # noqa: F401
 from .registry import REGISTRY, count_flops  # noqa: F401
-from .reverse import grad, value_and_grad, vjp  # noqa: F401
+from .reverse import checkpoint, grad, trace, value_and_grad, vjp  # noqa: F401

@@ -273,3 +273,119 @@ def jacobian(f, argnums=0, chunk=None):
         return assemble_jacobian(pullback.out, rows, [t.value for t in traced], rebuild, single,
                                  rows_are_inputs=False)
     return jacobian_of
+
+
+# ---------------------------------------------------------------------------
+# The recorded program made visible
+
+class Trace:
+    """The tape of one call, staged as in the CS231n notes: one row per step
+    with its op, inputs, forward value and (for a scalar output, after the
+    backward pass) the gradient of the output with respect to that step.
+
+    `.table` is a pandas DataFrame; `.records` the raw records; `.inputs` the
+    record indices of the inputs; `.output` the index of the output record
+    (None when the output does not depend on the inputs)."""
+
+    def __init__(self, tape, names, inputs, output, out, gradients):
+        self.tape, self.records, self.names, self.inputs = tape, tape.records, names, inputs
+        self.output, self.out, self.gradients = output, out, gradients
+
+    def saved_bytes(self):
+        return self.tape.saved_bytes()
+
+    @property
+    def table(self):
+        import pandas as pd
+        rows = []
+        for i, record in enumerate(self.records):
+            rows.append({
+                "step": i, "name": self.names[i],
+                "op": "input" if record.op is None else record.op.name,
+                "inputs": ", ".join(self._argument_names(record)),
+                "value": record.out,
+                "gradient": None if self.gradients is None else self.gradients[i],
+            })
+        return pd.DataFrame(rows)
+
+    def _argument_names(self, record):
+        return [self.names[p] if p >= 0 else _short(a) for a, p in zip(record.args, record.parents)]
+
+    def __str__(self):
+        lines = []
+        for i, record in enumerate(self.records):
+            left = (f"{self.names[i]} = input" if record.op is None else
+                    f"{self.names[i]} = {record.op.name}({', '.join(self._argument_names(record))})")
+            line = f"{left:<34} value {_short(record.out):>12}"
+            if self.gradients is not None:
+                line += f"   d{self.names[i]} = {_short(self.gradients[i])}"
+            lines.append(line)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _short(value):
+    value = ops.strip(value)
+    if value is None:
+        return "0"
+    array = np.asarray(value)
+    if array.size == 1:
+        return f"{array.item():.6g}"
+    return f"array{array.shape}"
+
+
+def trace(f, *args):
+    """Record f(*args) and, when the output is a scalar, run the backward
+    pass; return the `Trace` (staged listing, table, records)."""
+    import inspect
+    nums = tuple(range(len(args)))
+    tape, traced, rebuild, out = _record(f, args, nums)
+    try:
+        parameter_names = list(inspect.signature(f).parameters)
+    except (TypeError, ValueError):
+        parameter_names = []
+    names = [f"v{i}" for i in range(len(tape.records))]
+    for position, arg in enumerate(args):
+        leaves, _ = flatten(arg)
+        base = parameter_names[position] if position < len(parameter_names) else f"x{position}"
+        for k, _leaf in enumerate(leaves):
+            index = traced[sum(len(flatten(a)[0]) for a in args[:position]) + k].index
+            names[index] = base if len(leaves) == 1 else f"{base}[{k}]"
+    output = out.index if isinstance(out, Traced) and out.tag is tape else None
+    gradients = None
+    try:
+        if output is not None and shape_of(out.value) == ():
+            cotangents = backward(tape, [(output, 1.0)])
+            gradients = [ops.strip(c) for c in cotangents]
+    finally:
+        tape.release()
+    return Trace(tape, names, [t.index for t in traced], output,
+                 out.value if output is not None else out, gradients)
+
+
+# ---------------------------------------------------------------------------
+# Checkpointing: trade recomputation for memory
+
+def checkpoint(fn):
+    """A segment whose intermediates are not kept: the tape records one step
+    for the whole call of fn(*arrays) -> array, saving only its inputs and
+    output; the backward pass runs fn again under its own vjp. With T steps
+    split into sqrt(T) segments the saved residuals drop from O(T) to
+    O(sqrt(T)) at the price of one more forward pass."""
+    from .registry import Op
+
+    def segment_jvp(tangents, out, *args):
+        filled = [np.zeros(shape_of(a)) if t is None else t for t, a in zip(tangents, args)]
+        from .forward import jvp as forward_jvp
+        return forward_jvp(fn, args, tuple(filled))[1]
+
+    def segment_vjp(cotangent, argnum, out, *args):
+        return vjp(fn, *args)[1](cotangent)[argnum]   # recompute, then pull back
+
+    op = Op(f"checkpoint({getattr(fn, '__name__', 'fn')})", fn, jvp=segment_jvp, vjp=segment_vjp,
+            jax=None, cost=lambda out, *args: 0)
+
+    def checkpointed(*args):
+        return apply(op, *args)
+    return checkpointed
