@@ -55,11 +55,14 @@ class Op:
 
 
 REGISTRY: dict[str, Op] = {}
+BUILT_IN: set[str] = set()     # filled once modes.ops is imported
 
 
 def register(op: Op) -> Op:
-    if op.name in REGISTRY:
-        raise ValueError(f"an op named {op.name!r} is already registered; pick another name")
+    """Add an op; a user op may replace an earlier user op of the same name
+    (re-running a notebook cell), never a built-in one."""
+    if op.name in BUILT_IN:
+        raise ValueError(f"{op.name!r} is a built-in op; give your op another name")
     REGISTRY[op.name] = op
     return op
 

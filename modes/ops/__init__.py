@@ -12,3 +12,7 @@ from .reductions import (cumsum, logsumexp, max, mean, min, prod, softmax, std, 
                          var)
 from .shape import (broadcast_to, concatenate, expand_dims, getitem, moveaxis, ravel,  # noqa: F401
                     reshape, scatter_add, squeeze, stack, swapaxes, take, transpose)
+
+from ..registry import BUILT_IN, REGISTRY
+
+BUILT_IN.update(REGISTRY)
