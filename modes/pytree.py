@@ -2,11 +2,16 @@
 rebuild, so that every transformation works on a flat list of arrays."""
 
 
+CONTAINERS = (tuple, list, dict)
+
+
 def flatten(tree):
     """(leaves, rebuild) where rebuild(new_leaves) mirrors the structure."""
     if isinstance(tree, (tuple, list)):
-        parts = [flatten(item) for item in tree]
         kind = type(tree)
+        if not any(isinstance(item, CONTAINERS) for item in tree):   # flat: the common case
+            return list(tree), lambda leaves: kind(leaves)
+        parts = [flatten(item) for item in tree]
         return _join(parts, lambda rebuilt: kind(rebuilt))
     if isinstance(tree, dict):
         keys = list(tree)

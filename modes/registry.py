@@ -30,10 +30,10 @@ class Op:
     """One primitive: the primal and everything needed to differentiate it."""
 
     __slots__ = ("name", "impl", "jvp", "vjp", "jax", "cost", "domain",
-                 "examples", "nondiff", "batch", "elementwise", "doc")
+                 "examples", "nondiff", "batch", "elementwise", "partials", "doc")
 
     def __init__(self, name, impl, *, jvp, vjp, jax, cost, domain=None,
-                 examples=None, nondiff=(), batch=None, elementwise=False, doc=""):
+                 examples=None, nondiff=(), batch=None, elementwise=False, partials=None, doc=""):
         self.name = name
         self.impl = impl            # NumPy primal: impl(*args, **params)
         self.jvp = jvp              # None: not differentiable (derivative 0)
@@ -45,6 +45,7 @@ class Op:
         self.nondiff = tuple(nondiff)
         self.batch = batch          # batch(args, batched_flags, **params), see batching.py
         self.elementwise = elementwise
+        self.partials = partials    # elementwise ops: d out / d args[i], see ops/elementwise.py
         self.doc = doc
 
     def __call__(self, *args, **params):
@@ -103,6 +104,11 @@ def apply(op: Op, *args, **params):
             top = a
     if top is not None:
         return top.lift(op, args, params)
+    return evaluate(op, args, params)
+
+
+def evaluate(op: Op, args, params):
+    """Run the primal on plain values (no boxes), counting its flops."""
     out = op.impl(*args, **params)
     if _flop_counters:
         flops = op.cost(out, *args, **params)
@@ -152,11 +158,11 @@ def size_of(x) -> int:
 def unbroadcast(cotangent, shape):
     """Sum a cotangent of a broadcast result back to `shape` (the transpose of
     broadcasting). Called by the engines for every op, never inside rules."""
-    from .ops.reductions import sum as sum_
-    from .ops.shape import reshape
     ct_shape = shape_of(cotangent)
     if ct_shape == shape:
         return cotangent
+    from .ops.reductions import sum as sum_
+    from .ops.shape import reshape
     extra = len(ct_shape) - len(shape)
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(shape) if n == 1 and ct_shape[extra + i] != 1)

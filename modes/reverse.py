@@ -15,6 +15,7 @@ reverse-over-reverse, and no perturbation confusion).
 """
 
 import weakref
+from operator import itemgetter
 
 import numpy as np
 
@@ -23,23 +24,32 @@ from .batching import Batched, unbatched
 from .forward import assemble_jacobian, basis_chunk, default_chunk
 from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
+from .ops.elementwise import local_gradients
 from .pytree import flatten
-from .registry import Tag, apply, shape_of, size_of, vjp_of
+from .registry import REGISTRY, Tag, _flop_counters, apply, evaluate, shape_of, size_of, vjp_of
 
 
 class EscapedTracer(RuntimeError):
     pass
 
 
-class Record:
+class Record(tuple):
     """One step of the program: out = op(*args, **params). `parents[i]` is the
     index of the record that produced args[i] on this tape, or -1 (constant).
-    A leaf (an input) has op None."""
+    A leaf (an input) has op None. `local` holds the local gradients of an
+    elementwise op on Python numbers, computed when recorded (see `Traced.lift`).
 
-    __slots__ = ("op", "args", "parents", "out", "params")
+    The tape stores plain tuples (op, args, parents, out, params, local):
+    a long scalar program records millions of them. `Trace.records` shows
+    them as Records, with names."""
 
-    def __init__(self, op, args, parents, out, params):
-        self.op, self.args, self.parents, self.out, self.params = op, args, parents, out, params
+    __slots__ = ()
+    op = property(itemgetter(0))
+    args = property(itemgetter(1))
+    parents = property(itemgetter(2))
+    out = property(itemgetter(3))
+    params = property(itemgetter(4))
+    local = property(itemgetter(5))
 
 
 class Tape(Tag):
@@ -54,15 +64,16 @@ class Tape(Tag):
         self.locked = []
 
     def leaf(self, value):
-        self.records.append(Record(None, (), (), value, None))
+        self.records.append((None, (), (), value, None, None))
         self._lock(value)
         return Traced(value, self, len(self.records) - 1)
 
-    def record(self, op, args, parents, out, params):
-        for value in args:
-            self._lock(value)
-        self._lock(out)
-        self.records.append(Record(op, args, parents, out, params))
+    def record(self, op, args, parents, out, params, local=None):
+        if local is None:
+            for value in args:
+                self._lock(value)
+            self._lock(out)
+        self.records.append((op, args, parents, out, params, local))
         return Traced(out, self, len(self.records) - 1)
 
     def _lock(self, value):
@@ -85,8 +96,8 @@ class Tape(Tag):
     def saved_bytes(self):
         """Bytes of the arrays the tape keeps for the backward pass."""
         seen, total = set(), 0
-        for record in self.records:
-            for value in record.args + (record.out,):
+        for _op, args, _parents, out, _params, _local in self.records:
+            for value in args + (out,):
                 array = ops.strip(value)
                 if isinstance(array, np.ndarray) and id(array) not in seen:
                     seen.add(id(array))
@@ -120,18 +131,74 @@ class Traced(ArrayInterface):
             raise EscapedTracer(
                 "a traced value from a finished grad/vjp call was used again (it escaped through "
                 "a closure or a global); return what you need from the function instead")
-        values, parents = [], []
+        values, parents, numbers = [], [], True
         for a in args:
-            if isinstance(a, Traced) and a.tag is tape:
-                values.append(a.value)
+            if type(a) is Traced and a.tag is tape:
                 parents.append(a.index)
+                a = a.value
             else:
-                values.append(a)
                 parents.append(-1)
+            values.append(a)
+            numbers = numbers and isinstance(a, (float, int))
+        if numbers and op.partials is not None:
+            # Scalar fast path: a gate on Python numbers computes its local
+            # gradients now; the backward pass only multiplies and adds.
+            out = evaluate(op, values, params)
+            local = local_gradients(op, out, values, parents)
+            return tape.record(op, tuple(values), parents, out, params, local)
         out = apply(op, *values, **params)
         if op.vjp is None:    # not differentiable: a constant from here on
             return out
         return tape.record(op, tuple(values), parents, out, params)
+
+
+
+def _scalar_operator(op, reflected=False):
+    """The operator `self <op> other` of Traced, with a fast path for Python
+    numbers: a long scalar program (Rosenbrock over a list of floats) spends
+    its time in dispatch, so a float on this tape combined with a number or
+    another float on this tape goes straight to the op's primal and partials
+    (the same registry record; only the route is shorter). Anything else
+    takes the generic route through `apply`."""
+    name = op.name
+    generic = getattr(ArrayInterface, f"__{'r' if reflected else ''}{_OPERATOR_NAMES[name]}__")
+    partial_a, partial_b = op.partials
+    constant_a = partial_a if partial_a in (1, -1) else None     # add, sub: no call needed
+    constant_b = partial_b if partial_b in (1, -1) else None
+
+    def operator_method(self, other):
+        tape = self.tag
+        kind = type(other)
+        if type(self.value) is not float or not tape.alive or _flop_counters:
+            return generic(self, other)
+        if kind is float or kind is int:
+            other_value, other_parent = other, -1
+        elif kind is Traced and other.tag is tape and type(other.value) is float:
+            other_value, other_parent = other.value, other.index
+        else:
+            return generic(self, other)
+        if reflected:
+            a, b, parent_a, parent_b = other_value, self.value, other_parent, self.index
+        else:
+            a, b, parent_a, parent_b = self.value, other_value, self.index, other_parent
+        try:
+            out = op.impl(a, b)
+        except ArithmeticError:
+            return generic(self, other)
+        local = (None if parent_a < 0 else constant_a or partial_a(out, a, b),
+                 None if parent_b < 0 else constant_b or partial_b(out, a, b))
+        records = tape.records
+        records.append((op, (a, b), (parent_a, parent_b), out, _NO_PARAMS, local))
+        return Traced(out, tape, len(records) - 1)
+    operator_method.__name__ = generic.__name__
+    return operator_method
+
+
+_OPERATOR_NAMES = {"add": "add", "sub": "sub", "mul": "mul", "truediv": "truediv", "pow": "pow"}
+_NO_PARAMS = {}
+for _name, _method in _OPERATOR_NAMES.items():
+    setattr(Traced, f"__{_method}__", _scalar_operator(REGISTRY[_name]))
+    setattr(Traced, f"__r{_method}__", _scalar_operator(REGISTRY[_name], reflected=True))
 
 
 def backward(tape, seeds):
@@ -145,11 +212,17 @@ def backward(tape, seeds):
         cotangent = cotangents[i]
         if cotangent is None:     # not on a path to the output
             continue
-        record = records[i]
-        for argnum, parent in enumerate(record.parents):
+        op, args, parents, out, params, local = records[i]
+        if local is not None and isinstance(cotangent, float):
+            for parent, partial in zip(parents, local):
+                if parent >= 0:
+                    previous = cotangents[parent]
+                    cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
+            continue
+        for argnum, parent in enumerate(parents):
             if parent < 0:
                 continue
-            contribution = vjp_of(record.op, cotangent, argnum, record.out, record.args, record.params)
+            contribution = vjp_of(op, cotangent, argnum, out, args, params)
             if contribution is None:
                 continue
             previous = cotangents[parent]
@@ -288,7 +361,8 @@ class Trace:
     (None when the output does not depend on the inputs)."""
 
     def __init__(self, tape, names, inputs, output, out, gradients):
-        self.tape, self.records, self.names, self.inputs = tape, tape.records, names, inputs
+        self.tape, self.names, self.inputs = tape, names, inputs
+        self.records = [Record(record) for record in tape.records]
         self.output, self.out, self.gradients = output, out, gradients
 
     def saved_bytes(self):

@@ -43,7 +43,15 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
     arity = len(partials)
     return register(Op(name, primal, jvp=jvp, vjp=vjp, jax=jax, cost=elementwise_cost(flops),
                        domain=domain or (domains.real,) * arity, nondiff=nondiff,
-                       elementwise=True, doc=doc))
+                       elementwise=True, partials=partials, doc=doc))
+
+
+def local_gradients(op, out, args, parents):
+    """The partials of one elementwise op on Python numbers, for the arguments
+    with a parent on the tape: what a CS231n gate computes on the forward pass
+    for its backward pass."""
+    return [None if parent < 0 or p is None else p if p in (1, -1) else p(out, *args)
+            for p, parent in zip(op.partials, parents)]
 
 
 def non_differentiable(name, primal, jax, arity=1, doc=""):
@@ -96,12 +104,8 @@ NEG = elementwise("neg", operator.neg, -1,                           # d(-a) = -
 
 def _pow_base_partial(out, a, b):
     # d(a^b)/da = b a^(b-1); 0 where b == 0 (x**0 is constant, never NaN)
-    if isinstance(b, (int, float)) and not isinstance(b, bool):
-        if b == 0:
-            return 0.0
-        if b == 2:
-            return mul(2.0, a)
-        return mul(b, power(a, b - 1))
+    if isinstance(b, (int, float)):
+        return 0.0 if b == 0 else 2.0 * a if b == 2 else b * a ** (b - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return where(equal_zero(b), 0.0, mul(b, power(a, sub(b, 1.0))))
 
