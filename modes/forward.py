@@ -147,8 +147,8 @@ def jacobian(f, argnums=0, chunk=None):
     def jacobian_of(*args):
         nums, single = normalize_argnums(argnums, len(args))
         leaves, rebuild = flatten(tuple(args[i] for i in nums))
-        leaves = [as_differentiable(x, f"argument {nums[0]}" if single else "a differentiated argument")
-                  for x in leaves]
+        label = f"argument {nums[0]}" if single else "a differentiated argument"
+        leaves = [as_differentiable(x, label) for x in leaves]
         n = sum(size_of(x) for x in leaves)
         step = int(chunk) if chunk else default_chunk(n)
         if step < 1:

@@ -36,8 +36,9 @@ class EscapedTracer(RuntimeError):
 class Record(tuple):
     """One step of the program: out = op(*args, **params). `parents[i]` is the
     index of the record that produced args[i] on this tape, or -1 (constant).
-    A leaf (an input) has op None. `local` holds the local gradients of an
-    elementwise op on Python numbers, computed when recorded (see `Traced.lift`).
+    A leaf (an input) has op None. `local` holds (parent, local gradient)
+    pairs of an elementwise op on Python numbers, computed when recorded (see
+    `Traced.lift`).
 
     The tape stores plain tuples (op, args, parents, out, params, local):
     a long scalar program records millions of them. `Trace.records` shows
@@ -185,8 +186,13 @@ def _scalar_operator(op, reflected=False):
             out = op.impl(a, b)
         except ArithmeticError:
             return generic(self, other)
-        local = (None if parent_a < 0 else constant_a or partial_a(out, a, b),
-                 None if parent_b < 0 else constant_b or partial_b(out, a, b))
+        if parent_b < 0:
+            local = ((parent_a, constant_a or partial_a(out, a, b)),)
+        elif parent_a < 0:
+            local = ((parent_b, constant_b or partial_b(out, a, b)),)
+        else:
+            local = ((parent_a, constant_a or partial_a(out, a, b)),
+                     (parent_b, constant_b or partial_b(out, a, b)))
         records = tape.records
         records.append((op, (a, b), (parent_a, parent_b), out, _NO_PARAMS, local))
         return Traced(out, tape, len(records) - 1)
@@ -214,10 +220,9 @@ def backward(tape, seeds):
             continue
         op, args, parents, out, params, local = records[i]
         if local is not None and isinstance(cotangent, float):
-            for parent, partial in zip(parents, local):
-                if parent >= 0:
-                    previous = cotangents[parent]
-                    cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
+            for parent, partial in local:     # ct[parent] += ct * local gradient
+                previous = cotangents[parent]
+                cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
             continue
         for argnum, parent in enumerate(parents):
             if parent < 0:
@@ -234,8 +239,8 @@ def _record(f, args, nums):
     """Run f with the arguments `nums` traced on a fresh tape."""
     leaves, rebuild = flatten(tuple(args[i] for i in nums))
     tape = Tape()
-    traced = [tape.leaf(as_differentiable(x, f"argument {nums[0]}" if len(nums) == 1 else
-                                          "a differentiated argument")) for x in leaves]
+    label = f"argument {nums[0]}" if len(nums) == 1 else "a differentiated argument"
+    traced = [tape.leaf(as_differentiable(x, label)) for x in leaves]
     full = list(args)
     for i, value in zip(nums, rebuild(traced)):
         full[i] = value

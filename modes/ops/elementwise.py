@@ -47,11 +47,11 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
 
 
 def local_gradients(op, out, args, parents):
-    """The partials of one elementwise op on Python numbers, for the arguments
-    with a parent on the tape: what a CS231n gate computes on the forward pass
-    for its backward pass."""
-    return [None if parent < 0 or p is None else p if p in (1, -1) else p(out, *args)
-            for p, parent in zip(op.partials, parents)]
+    """(parent, d out / d arg) for each argument with a parent on the tape, on
+    Python numbers: what a CS231n gate computes on the forward pass for its
+    backward pass."""
+    return tuple((parent, p if p in (1, -1) else p(out, *args))
+                 for p, parent in zip(op.partials, parents) if parent >= 0 and p is not None)
 
 
 def non_differentiable(name, primal, jax, arity=1, doc=""):
