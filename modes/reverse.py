@@ -385,7 +385,10 @@ class Trace:
                 "value": record.out,
                 "gradient": None if self.gradients is None else self.gradients[i],
             })
-        return pd.DataFrame(rows)
+        # "cotangent" (JAX's word) is the notes' "gradient": the same column
+        table = pd.DataFrame(rows)
+        table["cotangent"] = table["gradient"]
+        return table
 
     def _argument_names(self, record):
         return [self.names[p] if p >= 0 else _short(a) for a, p in zip(record.args, record.parents)]
