@@ -153,3 +153,11 @@ def test_numpy_methods_on_duals():
     x = np.arange(6.0).reshape(2, 3)
     f = lambda x: x.T.reshape(-1).sum() + x.mean(axis=0).max() + x[None, ..., 1:].sum()
     np.testing.assert_allclose(forward.grad(f)(x), reverse.grad(f)(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("engine", [forward.grad, reverse.grad])
+def test_integer_constants_do_not_truncate_derivatives(engine):
+    # d(x / 2)/dx = 1/2, not integer 1 // 2 = 0
+    np.testing.assert_array_equal(engine(lambda x: np.sum(x) / 2)(np.ones((2, 2))), np.full((2, 2), 0.5))
+    assert engine(lambda x: x / np.int64(4))(1.0) == 0.25
+    assert engine(lambda x: 3 / x)(2.0) == -0.75

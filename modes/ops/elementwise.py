@@ -143,7 +143,7 @@ SQRT = elementwise("sqrt", _on_floats(math.sqrt, np.sqrt),
 SQUARE = elementwise("square", np.square,
                      lambda out, x: mul(2.0, x),                     # d x^2 = 2x
                      jax=lambda x: _jnp().square(x))
-RECIPROCAL = elementwise("reciprocal", _on_floats(lambda x: 1.0 / x, np.reciprocal),
+RECIPROCAL = elementwise("reciprocal", _on_floats(lambda x: 1.0 / x, lambda x: np.true_divide(1.0, x)),
                          lambda out, x: neg(square(out)),            # d (1/x) = -1/x^2
                          jax=lambda x: _jnp().reciprocal(x), domain=(domains.nonzero,))
 
