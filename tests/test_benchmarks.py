@@ -1,0 +1,113 @@
+"""The performance suite's machinery, fast and without wall-clock
+assertions: every benchmark's contenders agree (on smaller sizes than
+`make bench` uses), a wrong contender is caught, interleaved timing and the
+flops ratio compute, and the table and CSV are written."""
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# benchmarks/ is the repository's suite, not an installed package: importable
+# from the root (`python -m pytest` puts it on the path, bare `pytest` does not)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import __main__ as cli  # noqa: E402
+from benchmarks import flops, output, rosenbrock, suite, tanh_jacobian, timing, two_layer_net  # noqa: E402
+from benchmarks.workloads import Case  # noqa: E402
+
+SMALL = {
+    "two_layer_net": lambda: two_layer_net.build(N=16, D=48, H=10, C=5),
+    "rosenbrock": lambda: rosenbrock.build(n=20),
+    "tanh_jacobian": lambda: tanh_jacobian.build(sizes=(16, 80)),
+}
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_all_contenders_return_the_same_gradient(name):
+    with suite.jax_float64():
+        for benchmark in SMALL[name]():
+            suite.check(benchmark)
+            timed = {label for pair in benchmark.pairs for label in (pair.contender, pair.baseline)}
+            assert timed <= set(benchmark.contenders)
+
+
+def test_every_benchmark_has_a_target_row():
+    with suite.jax_float64():
+        for build in SMALL.values():
+            for benchmark in build():
+                assert any(pair.target is not None for pair in benchmark.pairs)
+
+
+def test_a_wrong_contender_is_caught():
+    right = lambda: {"w": np.ones(3)}
+    wrong = lambda: {"w": np.array([1.0, 1.0, 1.1])}
+    benchmark = suite.Benchmark("fake", {"right": right, "wrong": wrong}, "right", [])
+    with pytest.raises(suite.MismatchError, match="wrong"):
+        suite.check(benchmark)
+
+
+def test_hand_written_two_layer_backward_matches_its_loss_by_finite_differences():
+    X, y, params = two_layer_net.make_data(N=5, D=4, H=3, C=3)
+    loss = two_layer_net.make_loss(np, X, y, 0.1)
+    value, grads = two_layer_net.hand_written({k: v.copy() for k, v in params.items()}, X, y, 0.1)
+    assert value == pytest.approx(loss(params))
+    step, bumped = 1e-6, {k: v.copy() for k, v in params.items()}
+    bumped["b2"][1] += step
+    assert grads["b2"][1] == pytest.approx((loss(bumped) - value) / step, rel=1e-4)
+
+
+def test_interleaved_comparison_reports_medians():
+    result = timing.compare(lambda: sum(range(50)), lambda: sum(range(100)), samples=3, min_time=1e-4)
+    assert result.samples == 3
+    assert result.seconds_a > 0 and result.seconds_b > 0 and result.ratio > 0
+
+
+def test_flops_ratio_on_a_small_case():
+    f = lambda x: np.sum(np.tanh(x) ** 2)
+    primal, backward = flops.flop_counts(f, np.linspace(-1.0, 1.0, 5))
+    assert primal > 0 and backward > 0
+    assert 1 < flops.ratio(f, np.linspace(-1.0, 1.0, 5)) <= flops.TARGET
+
+
+def test_flops_rows_keep_each_workloads_worst_dimension():
+    layer = lambda W: (lambda x: np.tanh(W @ x))           # vector output: one VJP
+    cases = [Case("layer", n, layer(np.ones((3, n))), np.ones(n)) for n in (2, 4)]
+    cases.append(Case("sum", 3, np.sum, np.ones(3)))
+    rows = flops.rows(cases)
+    assert [row.contender for row in rows] == ["grad(layer)", "grad(sum)"]
+    assert rows[0].ratio == max(flops.ratio(c.f, c.x) for c in cases[:2])
+    assert rows[0].unit == "flops" and rows[0].met in ("yes", "no")
+
+
+def test_table_and_csv(tmp_path):
+    rows = [suite.Row("b", "ours", "theirs", 0.5, 1.0, 1e-3, 2e-3, "s", 5),
+            suite.Row("b", "ref", "theirs", 3.0, None, 6e-6, 2e-6, "s", 5)]
+    assert [row.met for row in rows] == ["yes", "-"]
+    text = output.table(rows)
+    assert "ours" in text and "<= 1" in text and "1 ms" in text
+    path = output.write_csv(rows, tmp_path / "results" / "latest.csv")
+    with open(path) as handle:
+        written = list(csv.DictReader(handle))
+    assert [r["contender"] for r in written] == ["ours", "ref"]
+    assert list(written[0])[:6] == ["benchmark", "contender", "baseline", "ratio", "target", "met"]
+
+
+def test_cli_runs_the_flops_benchmark(tmp_path, capsys):
+    assert cli.main(["--only", "flops", "--csv", str(tmp_path / "out.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert "numpy" in printed and "grad(" in printed
+    assert (tmp_path / "out.csv").exists()
+
+
+def test_kernel_profile_times_ops_and_restores_the_registry():
+    from benchmarks import profiling
+    from modes import reverse
+    from modes.registry import REGISTRY
+    before = {name: op.impl for name, op in REGISTRY.items()}
+    lines = profiling.kernels(lambda: reverse.grad(lambda x: np.sum(np.tanh(x)))(np.ones(4)), 0.05)
+    assert any(line.split()[0] == "tanh" for line in lines[1:])
+    assert lines[-1].split()[0] == "(engine)"
+    assert {name: op.impl for name, op in REGISTRY.items()} == before
