@@ -15,7 +15,7 @@ from . import domains
 from .elementwise import absolute, add, mul, sqrt
 from .reductions import max as max_
 from .reductions import sum as sum_
-from .shape import align_batched, reshape, swapaxes
+from .shape import align_batched, reshape, swapaxes, transpose
 
 
 def _jnp():
@@ -53,9 +53,17 @@ def _matmul_vjp(cotangent, argnum, out, a, b):
 
 
 def _matmul_batch(args, flags):
-    # Promote 1-D operands to matrices, give batched ones singleton axes so
-    # their batch axis lines up in front of every broadcast axis, multiply,
-    # then drop the promoted axes again.
+    a, b = args
+    if flags == [True, False] and len(shape_of(b)) == 2:
+        # many rows times one matrix: a single (rows, k) @ (k, n) product
+        rows = reshape(a, (-1, shape_of(a)[-1]))
+        return reshape(matmul(rows, b), shape_of(a)[:-1] + shape_of(b)[-1:])
+    if flags == [False, True] and len(shape_of(a)) == 2 and len(shape_of(b)) == 2:
+        # A v for a batch of vectors v (rows of b): V A^T, one product
+        return matmul(b, transpose(a))
+    # General case: promote 1-D operands to matrices, give batched ones
+    # singleton axes so their batch axis lines up in front of every broadcast
+    # axis, multiply, then drop the promoted axes again.
     logical = [shape_of(x)[1:] if f else shape_of(x) for x, f in zip(args, flags)]
     promoted = []
     for x, f, shape, side in zip(args, flags, logical, ("a", "b")):
