@@ -111,10 +111,16 @@ def evaluate(op: Op, args, params):
     """Run the primal on plain values (no boxes), counting its flops."""
     out = op.impl(*args, **params)
     if _flop_counters:
-        flops = op.cost(out, *args, **params)
-        for counter in _flop_counters:
-            counter.add(op.name, flops)
+        count(op, out, args, params)
     return out
+
+
+def count(op: Op, out, args, params):
+    """Add one evaluation of `op` to the active flop counters (for arithmetic
+    an engine does itself, without `evaluate`)."""
+    flops = op.cost(out, *args, **params)
+    for counter in _flop_counters:
+        counter.add(op.name, flops)
 
 
 class count_flops:

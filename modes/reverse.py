@@ -26,7 +26,7 @@ from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .ops.elementwise import local_gradients
 from .pytree import flatten
-from .registry import REGISTRY, Tag, _flop_counters, apply, evaluate, shape_of, size_of, vjp_of
+from .registry import REGISTRY, Tag, _flop_counters, apply, count, evaluate, shape_of, size_of, vjp_of
 
 
 class EscapedTracer(RuntimeError):
@@ -200,6 +200,7 @@ def _scalar_operator(op, reflected=False):
     return operator_method
 
 
+ADD, MUL = REGISTRY["add"], REGISTRY["mul"]
 _OPERATOR_NAMES = {"add": "add", "sub": "sub", "mul": "mul", "truediv": "truediv", "pow": "pow"}
 _NO_PARAMS = {}
 for _name, _method in _OPERATOR_NAMES.items():
@@ -212,14 +213,17 @@ def backward(tape, seeds):
     cotangent of every record (None where nothing flowed)."""
     records = tape.records
     cotangents = [None] * len(records)
+    owned = [False] * len(records)     # cotangents[i] is an array this walk allocated
     for index, seed in seeds:
-        cotangents[index] = seed if cotangents[index] is None else ops.add(cotangents[index], seed)
+        _accumulate(cotangents, owned, index, seed)
     for i in range(max(index for index, _ in seeds), -1, -1):
         cotangent = cotangents[i]
         if cotangent is None:     # not on a path to the output
             continue
         op, args, parents, out, params, local = records[i]
         if local is not None and isinstance(cotangent, float):
+            if _flop_counters:
+                _count_scalar_backward(local, cotangents)
             for parent, partial in local:     # ct[parent] += ct * local gradient
                 previous = cotangents[parent]
                 cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
@@ -228,11 +232,35 @@ def backward(tape, seeds):
             if parent < 0:
                 continue
             contribution = vjp_of(op, cotangent, argnum, out, args, params)
-            if contribution is None:
-                continue
-            previous = cotangents[parent]
-            cotangents[parent] = contribution if previous is None else ops.add(previous, contribution)
+            if contribution is not None:
+                _accumulate(cotangents, owned, parent, contribution)
     return cotangents
+
+
+def _accumulate(cotangents, owned, index, contribution):
+    """cotangents[index] += contribution. The first sum is out of place (a
+    contribution may alias another value: add's VJP hands the same cotangent
+    to both inputs); the array it makes belongs to this walk, so later
+    contributions are added into it in place, saving an allocation each."""
+    previous = cotangents[index]
+    if previous is None:
+        cotangents[index] = contribution
+    elif owned[index] and type(contribution) in (np.ndarray, float) and shape_of(contribution) == previous.shape:
+        np.add(previous, contribution, out=previous)
+        if _flop_counters:
+            count(ADD, previous, (previous, contribution), {})
+    else:
+        total = ops.add(previous, contribution)
+        cotangents[index] = total
+        owned[index] = type(total) is np.ndarray and total.flags.writeable
+
+
+def _count_scalar_backward(local, cotangents):
+    """The scalar fast path multiplies and adds Python floats itself: count them."""
+    for parent, _partial in local:
+        count(MUL, 0.0, (0.0, 0.0), {})
+        if cotangents[parent] is not None:
+            count(ADD, 0.0, (0.0, 0.0), {})
 
 
 def _record(f, args, nums):
