@@ -64,10 +64,13 @@ class Tape(Tag):
         self.records = []
         self.locked = []
 
-    def leaf(self, value):
-        self.records.append((None, (), (), value, None, None))
-        self._lock(value)
-        return Traced(value, self, len(self.records) - 1)
+    def leaves(self, values):
+        """Record the inputs (records with op None); their Traced values."""
+        start = len(self.records)
+        self.records.extend((None, (), (), value, None, None) for value in values)
+        for value in values:
+            self._lock(value)
+        return [Traced(value, self, start + k) for k, value in enumerate(values)]
 
     def record(self, op, args, parents, out, params, local=None):
         if local is None:
@@ -268,7 +271,7 @@ def _record(f, args, nums):
     leaves, rebuild = flatten(tuple(args[i] for i in nums))
     tape = Tape()
     label = f"argument {nums[0]}" if len(nums) == 1 else "a differentiated argument"
-    traced = [tape.leaf(as_differentiable(x, label)) for x in leaves]
+    traced = tape.leaves([x if type(x) is float else as_differentiable(x, label) for x in leaves])
     full = list(args)
     for i, value in zip(nums, rebuild(traced)):
         full[i] = value

@@ -161,3 +161,11 @@ def test_integer_constants_do_not_truncate_derivatives(engine):
     np.testing.assert_array_equal(engine(lambda x: np.sum(x) / 2)(np.ones((2, 2))), np.full((2, 2), 0.5))
     assert engine(lambda x: x / np.int64(4))(1.0) == 0.25
     assert engine(lambda x: 3 / x)(2.0) == -0.75
+
+
+@pytest.mark.parametrize("engine", [forward.grad, reverse.grad])
+def test_python_floats_follow_numpy_semantics(engine):
+    # Python's (-8.0) ** (1/3) is complex and 1.0 / 0.0 raises; NumPy gives nan and inf
+    with np.errstate(invalid="ignore", divide="ignore"):
+        assert np.isnan(engine(lambda x: x ** (1 / 3))(-8.0))
+        assert engine(lambda x: 1.0 / x)(0.0) == -np.inf

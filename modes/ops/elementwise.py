@@ -105,7 +105,7 @@ NEG = elementwise("neg", operator.neg, -1,                           # d(-a) = -
 def _pow_base_partial(out, a, b):
     # d(a^b)/da = b a^(b-1); 0 where b == 0 (x**0 is constant, never NaN)
     if isinstance(b, (int, float)):
-        return 0.0 if b == 0 else 2.0 * a if b == 2 else b * a ** (b - 1)
+        return 0.0 if b == 0 else 2.0 * a if b == 2 else b * power(a, b - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return where(equal_zero(b), 0.0, mul(b, power(a, sub(b, 1.0))))
 
@@ -120,7 +120,14 @@ def equal_zero(x):
     return np.equal(strip(x), 0)
 
 
-POW = elementwise("pow", _on_floats(operator.pow, np.power), _pow_base_partial, _pow_exponent_partial,
+def _float_power(a, b):
+    out = a ** b
+    if type(out) is complex:   # Python's (-8.0) ** (1/3) is complex; NumPy's is nan
+        raise ValueError
+    return out
+
+
+POW = elementwise("pow", _on_floats(_float_power, np.power), _pow_base_partial, _pow_exponent_partial,
                   jax=lambda a, b: _jnp().power(a, b), domain=(domains.positive, domains.real),
                   flops=2)
 
