@@ -1,0 +1,278 @@
+"""check_grads and check_gradient: verdicts, tables, messages, tolerances,
+and the one-line assertions (comparisons.testing, the gradcheck fixture)."""
+
+import importlib.metadata
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import modes
+from comparisons import (GradientCheckError, PrecisionWarning, check_gradient, check_grads)
+from comparisons.check import RTOL_ULPS, Comparison
+from comparisons.testing import assert_gradients_close
+
+
+@pytest.fixture
+def user_op():
+    """Register ops for one test, then take them out of the registry again
+    (the registry-wide property suite must not see deliberately wrong ops)."""
+    names = []
+
+    def define(name, *args, **kwargs):
+        names.append(name)
+        return modes.defop(name, *args, **kwargs)
+    yield define
+    for name in names:
+        modes.REGISTRY.pop(name, None)
+
+
+def failing(result):
+    return {(r.check, r.against) for r in result.comparisons if not r.passed}
+
+
+def plain_numpy_layer(W, x, b):
+    """No jax.numpy anywhere: replayed through the ops' JAX twins."""
+    h = np.tanh(W @ x + b)
+    return np.sum(h ** 2) + np.max(h), h
+
+
+# --- passing checks -------------------------------------------------------------
+def test_plain_numpy_function_checked_against_jax_fd_and_adjoint():
+    rng = np.random.default_rng(0)
+    result = check_grads(plain_numpy_layer, (rng.normal(size=(3, 4)), rng.normal(size=4),
+                                             rng.normal(size=3)))
+    assert result.ok, str(result)
+    table = result.table
+    assert list(table.columns[:8]) == ["order", "check", "against", "argument", "max_abs_error",
+                                       "max_rel_error", "tolerance", "passed"]
+    # forward: one row per output and reference; reverse: one per input; one adjoint row
+    assert len(table) == 2 * 2 + 3 * 2 + 1
+    assert set(table["argument"]) == {"out[0]", "out[1]", "W", "x", "b", "(all)"}
+    assert "all 11 comparisons passed" in str(result)
+
+
+def test_second_order_checks_forward_over_forward_and_reverse_over_reverse():
+    result = check_grads(lambda x, y: np.sin(x) * np.exp(y), (np.array([0.3, -1.2]), 0.7), order=2)
+    assert result.ok, str(result)
+    assert set(result.table["order"]) == {1, 2}
+
+
+def test_modes_and_references_can_be_chosen():
+    result = check_grads(np.tanh, (np.array([0.5, 1.0]),), modes=("reverse",), against=("fd",))
+    assert [(r.check, r.against) for r in result.comparisons] == [("reverse VJP", "fd")]
+    with pytest.raises(ValueError, match="unknown mode 'sideways'"):
+        check_grads(np.tanh, (np.ones(2),), modes=("sideways",))
+
+
+def test_integer_arguments_are_constants():
+    labels = np.array([2, 0])
+    result = check_grads(lambda x, y: np.sum(x[np.arange(2), y] ** 3), (np.ones((2, 3)), labels))
+    assert result.ok, str(result)
+    assert set(result.table["argument"]) == {"out", "x", "(all)"}
+
+
+def test_a_users_jax_twin_is_used_instead_of_the_replay():
+    import jax.numpy as jnp
+    good = check_grads(lambda x: np.sin(x) * x, (np.array([0.2, 0.4]),),
+                       jax_twin=lambda x: jnp.sin(x) * x)
+    assert good.ok, str(good)
+    wrong = check_grads(lambda x: np.sin(x) * x, (np.array([0.2, 0.4]),),
+                        jax_twin=lambda x: jnp.cos(x) * x)
+    assert failing(wrong) == {("forward JVP", "jax"), ("reverse VJP", "jax")}
+    assert "agree with finite differences but not with JAX" in str(wrong)
+
+
+# --- a user op with a wrong rule ---------------------------------------------------
+def test_vjp_sign_error_fails_on_adjoint_and_jax_and_says_which(user_op):
+    cube = user_op("check_test_cube", lambda x: x ** 3,
+                   jvp=lambda t, out, x: 3 * x ** 2 * t[0],
+                   vjp=lambda ct, argnum, out, x: -3 * x ** 2 * ct,      # the sign error
+                   jax=lambda x: x ** 3)
+    result = check_grads(lambda x: np.sum(np.sin(cube(x))), (np.array([0.3, -0.8, 1.1]),))
+    assert not result.ok
+    assert failing(result) == {("reverse VJP", "jax"), ("reverse VJP", "fd"),
+                               ("adjoint <u, J v>", "<J^T u, v>")}
+    text = str(result)
+    assert "FAIL reverse VJP vs jax" in text and "FAIL adjoint" in text
+    assert "a VJP rule is wrong" in text
+    assert "op 'check_test_cube': its VJP rule" in text
+    # the sign flips every element: CS231n relative error 2, located in x
+    assert result.worst.argument == "x" and result.worst.relative_error == pytest.approx(2.0)
+
+
+def test_jvp_error_is_told_apart_from_a_vjp_error(user_op):
+    double = user_op("check_test_double", lambda x: 2 * x,
+                     jvp=lambda t, out, x: 3 * t[0],                     # should be 2
+                     vjp=lambda ct, argnum, out, x: 2 * ct, jax=lambda x: 2 * x)
+    result = check_grads(lambda x: double(x) ** 2, (np.array([1.0, 2.0]),))
+    assert {check for check, _ in failing(result)} == {"forward JVP", "adjoint <u, J v>"}
+    assert "a JVP rule is wrong" in str(result)
+
+
+def test_rules_that_are_not_differentiable_fail_only_at_order_two(user_op):
+    from modes.ops import strip
+    square = user_op("check_test_square", lambda x: x ** 2,
+                     # strip() hides x from the outer derivative: d2/dx2 becomes 0
+                     jvp=lambda t, out, x: 2 * strip(x) * t[0],
+                     vjp=lambda ct, argnum, out, x: 2 * strip(x) * ct, jax=lambda x: x ** 2)
+    result = check_grads(lambda x: square(x), (np.array([0.5, 1.5]),), order=2)
+    orders = {r.order for r in result.comparisons if not r.passed}
+    assert orders == {2}
+    assert {(r.check, r.against) for r in result.comparisons if r.order == 2 and not r.passed} >= {
+        ("forward JVP", "jax"), ("forward JVP", "fd"), ("reverse VJP", "jax"), ("reverse VJP", "fd")}
+
+
+# --- what a result says ---------------------------------------------------------------
+def test_relative_error_is_the_cs231n_one_and_zero_for_equal_values():
+    c = Comparison(1, "hand-written gradient", "fd", "x", [1.0, 0.0, 2.0], [1.1, 0.0, 2.0], 1e-3)
+    assert c.max_rel_error == pytest.approx(0.1 / 1.1)          # |a - b| / max(|a|, |b|)
+    assert c.max_abs_error == pytest.approx(0.1)
+    assert not c.passed and c.worst.index == (0,)
+    assert (c.worst.value, c.worst.reference) == (1.0, 1.1)
+
+
+def test_tolerances_come_from_dtype_and_magnitude_not_size():
+    def f(x):
+        return np.sum(np.sin(x))
+    small = check_grads(f, (np.full(3, 0.5),), against=("jax",))
+    large = check_grads(f, (np.full(300, 0.5),), against=("jax",))
+    row = lambda r: r.table.set_index(["check", "against"]).loc[("reverse VJP", "jax")]
+    # the gradient is cos(0.5) everywhere: the same tolerance whatever the size
+    assert row(small)["tolerance"] == pytest.approx(row(large)["tolerance"])
+    assert row(small)["tolerance"] == pytest.approx(RTOL_ULPS * np.finfo(np.float64).eps * np.cos(0.5))
+
+
+def test_float32_inputs_get_float32_tolerances_and_a_warning():
+    x = np.array([0.5, 1.5], dtype=np.float32)
+    with pytest.warns(PrecisionWarning, match="float64"):
+        result = check_grads(np.tanh, (x,))
+    assert result.ok, str(result)
+    assert result.dtype == np.float32
+    tolerance = result.table.set_index(["check", "against"]).loc[("reverse VJP", "jax"), "tolerance"]
+    assert tolerance > 100 * np.finfo(np.float64).eps * 1e6          # float32-sized
+
+
+def test_large_inputs_use_a_random_sample_of_coordinates():
+    from comparisons.check import FD_FULL_LIMIT
+    x = np.random.default_rng(1).normal(size=(20, 15))
+    assert x.size > FD_FULL_LIMIT
+    result = check_grads(lambda x: np.tanh(x) @ np.arange(15.0), (x,))
+    assert result.ok, str(result)
+    wrong = check_gradient(lambda x: np.sum(x ** 2), lambda x: 2.001 * x, x, against=("fd",))
+    (row,) = wrong.comparisons
+    assert not row.passed
+    assert row.worst.value == pytest.approx(2.001 * x[row.worst.index])
+    assert row.worst.reference == pytest.approx(2 * x[row.worst.index], rel=1e-8)
+
+
+def test_a_kink_is_reported_as_such():
+    result = check_grads(np.abs, (np.array([0.0, 1.0]),), against=("jax", "fd"))
+    # JAX and both engines take d|x|/dx = 1 at 0; finite differences see the kink
+    # and an error estimate that covers any answer: they cannot check x[0]
+    assert result.ok, str(result)
+    fd = result.table[result.table["against"] == "fd"]
+    assert list(fd["kinks"]) == [1, 1]
+    assert "finite differences see a kink at out[0], x[0]" in str(result)
+
+
+def test_raise_if_failed_raises_an_assertion_error_with_the_report(user_op):
+    cube = user_op("check_test_raise", lambda x: x ** 3, jvp=lambda t, out, x: 3 * x ** 2 * t[0],
+                   vjp=lambda ct, argnum, out, x: 3 * x * ct, jax=lambda x: x ** 3)
+    result = check_grads(cube, (np.array([2.0]),))
+    with pytest.raises(GradientCheckError, match="FAIL reverse VJP") as info:
+        result.raise_if_failed()
+    assert isinstance(info.value, AssertionError)
+    assert check_grads(np.sin, (np.ones(2),)).raise_if_failed().ok
+
+
+# --- hand-written gradients -------------------------------------------------------------
+def neuron(w, x):
+    """Example 2 of the CS231n notes: a sigmoid neuron."""
+    return 1.0 / (1.0 + np.exp(-(w[0] * x[0] + w[1] * x[1] + w[2])))
+
+
+def neuron_grad(w, x):
+    f = neuron(w, x)
+    ddot = (1 - f) * f                                   # the notes' 0.1966
+    return np.array([x[0], x[1], 1.0]) * ddot, np.array([w[0], w[1]]) * ddot
+
+
+def test_hand_written_gradient_of_the_notes_neuron_passes():
+    w, x = np.array([2.0, -3.0, -3.0]), np.array([-1.0, -2.0])
+    dw, dx = neuron_grad(w, x)
+    np.testing.assert_allclose(dw, [-0.196612, -0.393224, 0.196612], atol=1e-6)
+    result = check_gradient(neuron, neuron_grad, w, x)
+    assert result.ok, str(result)
+    assert {(r.against, r.argument) for r in result.comparisons} == {
+        ("jax", "w"), ("jax", "x"), ("fd", "w"), ("fd", "x")}
+
+
+def test_wrong_hand_written_gradient_names_the_argument():
+    def wrong(w, x):
+        dw, dx = neuron_grad(w, x)
+        return dw, -dx
+    result = check_gradient(neuron, wrong, np.array([2.0, -3.0, -3.0]), np.array([-1.0, -2.0]))
+    assert {r.argument for r in result.comparisons if not r.passed} == {"x"}
+    assert "the gradient for x disagrees with every reference" in str(result)
+
+
+def test_hand_written_gradient_of_a_parameter_dict():
+    params = {"W": np.array([[0.5, -1.0], [2.0, 0.3]]), "b": np.array([0.1, -0.2])}
+    X = np.array([[1.0, 2.0], [-0.5, 0.7], [0.3, 0.3]])
+
+    def loss(params, X):
+        return np.sum(np.tanh(X @ params["W"] + params["b"]) ** 2)
+
+    def grads(params, X):
+        h = np.tanh(X @ params["W"] + params["b"])
+        dz = 2 * h * (1 - h ** 2)
+        return {"b": dz.sum(axis=0), "W": X.T @ dz}          # keys in another order: matched by name
+    result = check_gradient(loss, grads, params, X, argnums=0)
+    assert result.ok, str(result)
+    assert {r.argument for r in result.comparisons} == {"params['W']", "params['b']"}
+
+
+def test_code_our_engine_cannot_trace_is_still_checked_by_finite_differences():
+    def f(x):
+        y = np.array(x)             # np.array of a traced value is refused by fwdrev
+        return float(np.sum(y ** 2))
+    result = check_gradient(f, lambda x: 2 * x, np.array([1.0, -2.0]))
+    assert result.ok, str(result)
+    assert [r.against for r in result.comparisons] == ["fd"]
+    assert "cannot trace" in str(result)
+
+
+# --- one line in a user's tests ----------------------------------------------------------
+def test_assert_gradients_close():
+    assert_gradients_close(plain_numpy_layer, np.eye(2), np.ones(2), np.zeros(2))
+    assert_gradients_close(neuron, np.array([2.0, -3.0, -3.0]), np.array([-1.0, -2.0]), grad=neuron_grad)
+    with pytest.raises(GradientCheckError, match="hand-written gradient"):
+        assert_gradients_close(lambda x: np.sum(x ** 2), np.ones(3), grad=lambda x: x)
+
+
+def test_the_pytest_plugin_is_registered_by_the_entry_point():
+    plugins = {e.name: e.value for e in importlib.metadata.entry_points(group="pytest11")}
+    assert plugins.get("fwdrev") == "comparisons.pytest_plugin"
+
+
+def test_gradcheck_fixture(gradcheck):
+    gradcheck(lambda x: np.sum(np.exp(x) * x), np.array([0.1, 0.2]))
+    gradcheck(lambda x: np.sum(x ** 2), np.ones(3), grad=lambda x: 2 * x)
+
+
+def test_a_users_suite_sees_the_report(tmp_path):
+    test_file = tmp_path / "test_user_loss.py"
+    test_file.write_text(textwrap.dedent("""
+        import numpy as np
+
+        def test_loss(gradcheck):
+            gradcheck(lambda x: np.sum(x ** 3), np.array([1.0, 2.0]), grad=lambda x: 3 * x)
+    """))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)]
+    run = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 1
+    assert "GradientCheckError" in run.stdout
+    assert "FAIL hand-written gradient vs jax, worst at x[1]: 6 vs 12" in run.stdout

@@ -1,0 +1,95 @@
+"""`fwdrev check FILE.py:FUNCTION --shape ...`: prints the table, exit status
+0 on agreement, 1 on a mismatch, 2 on a usage error."""
+
+import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from comparisons import cli_check
+
+
+@pytest.fixture
+def user_file(tmp_path):
+    path = tmp_path / "user_code.py"
+    path.write_text(textwrap.dedent("""
+        import numpy as np
+        import modes
+
+        def loss(W, x):
+            return np.sum(np.tanh(W @ x) ** 2)
+
+        # a user op whose VJP rule forgets the factor 3
+        _cube = modes.defop("cli_test_cube", lambda x: x ** 3,
+                            jvp=lambda t, out, x: 3 * x ** 2 * t[0],
+                            vjp=lambda ct, argnum, out, x: x ** 2 * ct,
+                            jax=lambda x: x ** 3)
+
+        def wrong(x):
+            return np.sum(_cube(x))
+    """))
+    yield path
+    import modes
+    modes.REGISTRY.pop("cli_test_cube", None)
+
+
+def run(argv):
+    out = io.StringIO()
+    parser = cli_check.add_arguments(__import__("argparse").ArgumentParser())
+    return cli_check.run(parser.parse_args(argv), out=out), out.getvalue()
+
+
+def test_agreement_prints_the_table_and_exits_0(user_file):
+    status, text = run([f"{user_file}:loss", "--shape", "3,4", "--shape", "4"])
+    assert status == 0
+    assert "all 7 comparisons passed" in text
+    assert "reverse VJP" in text and "adjoint" in text
+
+
+def test_a_mismatch_exits_1_and_says_where(user_file):
+    status, text = run([f"{user_file}:wrong", "--shape", "5"])
+    assert status == 1
+    assert "FAIL reverse VJP vs jax" in text and "FAIL adjoint" in text
+
+
+def test_npy_inputs_mix_with_random_ones_in_order(user_file, tmp_path):
+    W = np.arange(12.0).reshape(3, 4) / 10
+    np.save(tmp_path / "W.npy", W)
+    status, text = run([f"{user_file}:loss", "--input", str(tmp_path / "W.npy"), "--shape", "4"])
+    assert status == 0
+    assert cli_check.make_arguments([("input", str(tmp_path / "W.npy")), ("shape", "4")], 0,
+                                    "float64")[0].tolist() == W.tolist()
+
+
+def test_usage_errors_exit_2(user_file, capsys):
+    assert run([f"{user_file}:missing", "--shape", "3"])[0] == 2
+    assert run([f"{user_file}:loss"])[0] == 2                     # no arguments given
+    assert run(["no_colon_here", "--shape", "3"])[0] == 2
+    assert "no function 'missing'" in capsys.readouterr().err
+
+
+def test_shapes_parse_as_written():
+    assert cli_check.parse_shape("3,4") == (3, 4)
+    assert cli_check.parse_shape("(5,)") == (5,)
+    assert cli_check.parse_shape("") == ()
+
+
+def test_runs_as_a_module(user_file):
+    done = subprocess.run([sys.executable, "-m", "comparisons.cli_check", f"{user_file}:wrong",
+                           "--shape", "2", "--against", "adjoint"], capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert "FAIL adjoint" in done.stdout
+
+
+def test_the_fwdrev_console_script_runs_check(user_file):
+    fwdrev = Path(sys.executable).with_name("fwdrev")
+    if not fwdrev.exists():
+        pytest.skip("the fwdrev console script is not installed (pip install -e .)")
+    done = subprocess.run([str(fwdrev), "check", f"{user_file}:loss", "--shape", "3,4", "--shape", "4",
+                           "--against", "adjoint"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "the one comparison passed" in done.stdout

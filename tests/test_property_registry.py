@@ -1,0 +1,76 @@
+"""Every registered op, generated from the registry: forward vs reverse vs
+JAX vs finite differences (via check_grads), at random shapes and points.
+
+Elementwise ops get random shapes (0-d, vectors, matrices, broadcasting
+pairs; 0-d arguments are sometimes Python floats) and points from their
+`domain` samplers; the other ops get their `examples` at random points. An
+op is covered by being registered: nothing here names one.
+
+Profiles: "fast" (default, `make test`) runs a few examples per op; "full"
+(`make test-full` sets FWDREV_HYPOTHESIS_PROFILE=full) many more.
+"""
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+settings.register_profile("fast", max_examples=5, deadline=None, database=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("full", max_examples=100, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("FWDREV_HYPOTHESIS_PROFILE", "fast"))
+
+from comparisons import check_grads  # noqa: E402
+from modes.registry import REGISTRY  # noqa: E402
+
+OPS = sorted(REGISTRY)      # what is registered when the tests are collected
+
+
+@st.composite
+def elementwise_case(draw, op):
+    """Arguments of broadcast-compatible random shapes, drawn from the domain."""
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=len(op.domain), min_dims=0,
+                                                   max_dims=2, min_side=1, max_side=3)).input_shapes
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    args = []
+    for sampler, shape in zip(op.domain, shapes):
+        value = np.asarray(sampler(rng, shape))
+        if shape == () and value.dtype.kind == "f" and draw(st.booleans()):
+            value = float(value)          # Python floats take the ops' scalar path
+        args.append(value)
+    return tuple(args), {}
+
+
+@st.composite
+def example_case(draw, op):
+    """One of the op's own examples, at a random point."""
+    cases = op.examples(np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1))))
+    return cases[draw(st.integers(0, len(cases) - 1))]
+
+
+def cases_for(op):
+    if op.elementwise and op.domain:
+        return elementwise_case(op)
+    if op.examples is not None:
+        return example_case(op)
+    return None
+
+
+@pytest.mark.parametrize("name", OPS)
+@given(data=st.data())
+def test_op_agrees_with_jax_and_finite_differences(name, data):
+    op = REGISTRY[name]
+    strategy = cases_for(op)
+    if strategy is None:
+        pytest.skip(f"op {name!r} has neither a domain nor examples: give it one to be covered")
+    args, params = data.draw(strategy, label="args, params")
+    differentiable = tuple(i for i in range(len(args)) if i not in op.nondiff)
+
+    def f(*xs):
+        return op(*xs, **params)
+    f.__name__ = name
+    check_grads(f, args, argnums=differentiable).raise_if_failed()
