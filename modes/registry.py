@@ -177,11 +177,12 @@ def unbroadcast(cotangent, shape):
 
 
 def vjp_of(op: Op, cotangent, argnum, out, args, params):
-    """The cotangent of args[argnum], un-broadcast to its shape (None: zero)."""
+    """The cotangent of args[argnum], un-broadcast to its shape (None: zero).
+    argnum may be a tuple of positions that hold one value (elementwise ops)."""
     ct = op.vjp(cotangent, argnum, out, *args, **params)
     if ct is None:
         return None
-    return unbroadcast(ct, shape_of(args[argnum]))
+    return unbroadcast(ct, shape_of(args[argnum[0] if isinstance(argnum, tuple) else argnum]))
 
 
 def jvp_of(op: Op, tangents, out, args, params):

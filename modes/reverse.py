@@ -26,7 +26,7 @@ from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .ops.elementwise import local_gradients
 from .pytree import flatten
-from .registry import REGISTRY, Tag, _flop_counters, apply, count, evaluate, shape_of, size_of, vjp_of
+from .registry import BUILT_IN, REGISTRY, Tag, _flop_counters, apply, count, evaluate, shape_of, size_of, vjp_of
 
 
 class EscapedTracer(RuntimeError):
@@ -224,6 +224,8 @@ def backward(tape, seeds):
         if cotangent is None:     # not on a path to the output
             continue
         op, args, parents, out, params, local = records[i]
+        if op is None:            # an input: nothing further back
+            continue
         if local is not None and isinstance(cotangent, float):
             if _flop_counters:
                 _count_scalar_backward(local, cotangents)
@@ -231,23 +233,41 @@ def backward(tape, seeds):
                 previous = cotangents[parent]
                 cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
             continue
-        for argnum, parent in enumerate(parents):
-            if parent < 0:
-                continue
+        built_in = op.name in BUILT_IN
+        for argnum, parent in _positions(op, parents):
             contribution = vjp_of(op, cotangent, argnum, out, args, params)
             if contribution is not None:
-                _accumulate(cotangents, owned, parent, contribution)
+                # A built-in rule's result that owns its memory and is not the
+                # cotangent passed through is a fresh array: the walk may own it.
+                fresh = (built_in and type(contribution) is np.ndarray and contribution.base is None
+                         and contribution is not cotangent)
+                _accumulate(cotangents, owned, parent, contribution, fresh)
     return cotangents
 
 
-def _accumulate(cotangents, owned, index, contribution):
-    """cotangents[index] += contribution. The first sum is out of place (a
-    contribution may alias another value: add's VJP hands the same cotangent
-    to both inputs); the array it makes belongs to this walk, so later
-    contributions are added into it in place, saving an allocation each."""
+def _positions(op, parents):
+    """(argnum, parent) for each traced argument. A value an elementwise op
+    takes at several positions (x * x) comes once, with the tuple of its
+    positions: its VJP rule sums the partials before multiplying."""
+    traced = [(argnum, parent) for argnum, parent in enumerate(parents) if parent >= 0]
+    if len(traced) < 2 or op.partials is None or len({p for _, p in traced}) == len(traced):
+        return traced
+    grouped = {}
+    for argnum, parent in traced:
+        grouped.setdefault(parent, []).append(argnum)
+    return [(tuple(argnums) if len(argnums) > 1 else argnums[0], parent)
+            for parent, argnums in grouped.items()]
+
+
+def _accumulate(cotangents, owned, index, contribution, fresh=False):
+    """cotangents[index] += contribution, out of place unless the slot holds
+    an array this walk owns (a fresh rule result, or a sum made here): a
+    contribution may alias another value (add's VJP hands the same cotangent
+    to both inputs), so only owned arrays are ever written into."""
     previous = cotangents[index]
     if previous is None:
         cotangents[index] = contribution
+        owned[index] = fresh and contribution.flags.writeable
     elif owned[index] and type(contribution) in (np.ndarray, float) and shape_of(contribution) == previous.shape:
         np.add(previous, contribution, out=previous)
         if _flop_counters:

@@ -35,6 +35,15 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
         return total
 
     def vjp(cotangent, argnum, out, *primals, **params):
+        if isinstance(argnum, tuple):
+            # one value at several positions (x * x): ct * (sum of its partials),
+            # a single product with the cotangent instead of one per position
+            total = None
+            for k in argnum:
+                if partials[k] is not None:
+                    value = float(partials[k]) if partials[k] in (1, -1) else partials[k](out, *primals, **params)
+                    total = value if total is None else add(total, value)
+            return None if total is None else mul(cotangent, total)
         partial = partials[argnum]
         if partial is None:
             return None
