@@ -1,0 +1,392 @@
+"""The benchmark workloads: families of functions f_n that grow with a dimension.
+
+Each workload is written once, in plain NumPy (np.tanh, @, np.sum, slicing):
+the same code runs on floats for the primal and for finite differences, on
+complex numbers for the complex step, on Duals for forward mode and on traced
+values for reverse mode; the JAX bridge replays its recorded tape for the
+reference. Nothing here knows about differentiation.
+
+A workload says where it comes from (ADBench, GradBench, CS231n), its formula,
+the dimension it sweeps, and the theory of what each mode should cost. The
+theory is stated in two forms: words for the report, and exponents the report
+fits against. For f: R^n -> R^m, a full Jacobian takes n forward passes (one
+per input direction) or m reverse passes (one per output row), each a small
+constant times f; so with f's cost growing like dim^a,
+
+    forward ~ dim^(a + slope of n),   reverse ~ dim^(a + slope of m).
+
+`Workload.make(dim, rng)` returns an `Instance`: f, the point x (a float64
+vector: every workload is R^n -> R^m), and the actual dimensions (a family
+may round the requested dimension to its nearest member).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One member f_n of a family, at one point x."""
+    f: Callable
+    x: np.ndarray
+    dim: int                 # the swept dimension: the x-axis of the plots
+    n_inputs: int
+    n_outputs: int
+    f_checkpointed: Callable | None = None   # same f, segments under reverse.checkpoint
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    formula: str
+    source: str
+    dim_label: str                     # what the swept dimension is
+    make: Callable[[int, np.random.Generator], Instance]
+    quick: tuple[int, ...]             # swept dimensions, default report
+    full: tuple[int, ...]              # swept dimensions, --full (dense n x m Jacobians stay < 1 GB)
+    cost: dict[str, str]               # theory in words: f, forward, reverse, fd
+    f_slope: float | None              # d log cost(f) / d log dim (None: not a power law)
+    passes: dict[str, float]           # d log(#passes) / d log dim, per mode
+    analytic: bool                     # complex step allowed
+    note: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def theory_slope(self, family: str) -> float | None:
+        """Expected log-log slope of a method's operation count against dim."""
+        if self.f_slope is None:
+            return None
+        return self.f_slope + self.passes.get(family, 0.0)
+
+
+def _instance(f, x, dim, n_outputs, f_checkpointed=None):
+    return Instance(f, np.ascontiguousarray(x, dtype=np.float64), int(dim), int(np.size(x)),
+                    int(n_outputs), f_checkpointed)
+
+
+# ---------------------------------------------------------------------------
+# rosenbrock: the extended Rosenbrock function (Dixon and Mills' form)
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def _make_rosenbrock(n, rng):
+    n = max(2, n)
+    return _instance(rosenbrock, rng.uniform(-1.5, 1.5, n), n, 1)
+
+
+# ---------------------------------------------------------------------------
+# logsumexp: the shifted form everyone writes (the max only stabilises: its
+# derivative contributions cancel, so the function is still analytic)
+
+def logsumexp(x):
+    c = np.max(x)
+    return c + np.log(np.sum(np.exp(x - c)))
+
+
+def _make_logsumexp(n, rng):
+    return _instance(logsumexp, rng.normal(0.0, 2.0, n), n, 1)
+
+
+# ---------------------------------------------------------------------------
+# tanh-wide and tanh-tall: one tanh layer, two shapes of Jacobian
+
+def tanh_layer(W, b):
+    """x -> tanh(W x + b): the same code for both shapes."""
+    def f(x):
+        return np.tanh(W @ x + b)
+    return f
+
+
+LAYER = 64   # the fixed side of tanh-wide and tanh-tall
+
+
+def _make_tanh(n_in, n_out, rng, dim):
+    W = rng.normal(0.0, 1.0 / math.sqrt(n_in), (n_out, n_in))
+    b = rng.normal(0.0, 0.1, n_out)
+    return _instance(tanh_layer(W, b), rng.normal(0.0, 1.0, n_in), dim, n_out)
+
+
+def _make_tanh_wide(n, rng):
+    return _make_tanh(n, LAYER, rng, n)
+
+
+def _make_tanh_tall(m, rng):
+    return _make_tanh(LAYER, m, rng, m)
+
+
+# ---------------------------------------------------------------------------
+# mlp: the CS231n two-layer net (affine - ReLU - affine - softmax loss + L2),
+# as a function of all its parameters flattened into one vector
+
+MLP_N, MLP_D, MLP_C, MLP_REG = 16, 32, 10, 0.05
+
+
+def mlp_loss(X, y, H, reg=MLP_REG):
+    """theta -> loss of the two-layer net with hidden size H on (X, y)."""
+    N, D = X.shape
+    C = MLP_C
+    sizes = (D * H, H, H * C, C)
+    ends = np.cumsum(sizes)
+
+    def loss(theta):
+        W1 = theta[:ends[0]].reshape(D, H)
+        b1 = theta[ends[0]:ends[1]]
+        W2 = theta[ends[1]:ends[2]].reshape(H, C)
+        b2 = theta[ends[2]:ends[3]]
+        hidden = np.maximum(0.0, X @ W1 + b1)                    # ReLU
+        scores = hidden @ W2 + b2
+        shifted = scores - np.max(scores, axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+        data_loss = -np.mean(log_probs[np.arange(N), y])
+        return data_loss + 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+    return loss, int(ends[-1])
+
+
+def _make_mlp(n, rng):
+    H = max(1, round((n - MLP_C) / (MLP_D + 1 + MLP_C)))
+    X = rng.normal(0.0, 1.0, (MLP_N, MLP_D))
+    y = rng.integers(0, MLP_C, MLP_N)
+    loss, size = mlp_loss(X, y, H)
+    theta = np.concatenate([rng.normal(0, 1 / math.sqrt(MLP_D), MLP_D * H), np.zeros(H) + 0.01,
+                            rng.normal(0, 1 / math.sqrt(H), H * MLP_C), np.zeros(MLP_C)])
+    return _instance(loss, theta, size, 1)
+
+
+# ---------------------------------------------------------------------------
+# llsq: GradBench's linear least squares objective (from cmpad)
+#   y(x) = 1/2 sum_i (s_i - sum_j x_j t_i^j)^2,  t_i = -1 + 2i/(p-1),  s_i = sign(t_i)
+
+LLSQ_POINTS = 128
+
+
+def llsq(n, points=LLSQ_POINTS):
+    t = -1.0 + 2.0 * np.arange(points) / (points - 1)
+    s = np.sign(t)
+    T = t[:, None] ** np.arange(n)[None, :]     # Vandermonde matrix, a constant
+
+    def f(x):
+        r = s - T @ x
+        return 0.5 * np.sum(r * r)
+    return f
+
+
+def _make_llsq(n, rng):
+    return _instance(llsq(n), rng.uniform(0.0, 1.0, n), n, 1)
+
+
+# ---------------------------------------------------------------------------
+# det-minors: GradBench's determinant by expansion in minors (from cmpad):
+# O(l!) scalar multiplications and additions, no vectorisation at all
+
+def det_by_minors(a):
+    """Determinant of a square list-of-lists of scalars, by Laplace expansion
+    along the first row."""
+    size = len(a)
+    if size == 1:
+        return a[0][0]
+    total = 0.0
+    for j in range(size):
+        minor = [row[:j] + row[j + 1:] for row in a[1:]]
+        term = a[0][j] * det_by_minors(minor)
+        total = total + term if j % 2 == 0 else total - term
+    return total
+
+
+def det_minors(ell):
+    def f(x):
+        A = x.reshape(ell, ell)
+        return det_by_minors([[A[i, j] for j in range(ell)] for i in range(ell)])
+    return f
+
+
+def _make_det(n, rng):
+    ell = max(1, round(math.sqrt(n)))
+    return _instance(det_minors(ell), rng.uniform(-1.0, 1.0, ell * ell), ell * ell, 1)
+
+
+# ---------------------------------------------------------------------------
+# recurrence: T steps of h <- tanh(W h + u_t), differentiated with respect to W.
+# Reverse mode keeps every step's state: its tape grows like T. Split into
+# sqrt(T) checkpointed segments it keeps only the segment boundaries.
+
+RNN_STATE = 8
+
+
+def recurrence(T, h0, U, segment=None):
+    """W (flattened) -> 1/2 |h_T|^2. With `segment` (a wrapper such as
+    reverse.checkpoint), runs of about sqrt(T) steps are wrapped by it."""
+    d = h0.shape[0]
+
+    def steps(w, h, start, stop):
+        W = w.reshape(d, d)
+        for t in range(start, stop):
+            h = np.tanh(W @ h + U[t])
+        return h
+
+    def f(w):
+        if segment is None:
+            h = steps(w, h0, 0, T)
+        else:
+            length = math.isqrt(T - 1) + 1 if T > 1 else 1      # ceil(sqrt(T))
+            h = h0
+            for start in range(0, T, length):
+                stop = min(T, start + length)
+                h = segment(lambda w, h, start=start, stop=stop: steps(w, h, start, stop))(w, h)
+        return 0.5 * np.sum(h * h)
+    return f
+
+
+def _make_recurrence(T, rng):
+    from modes import reverse
+    d = RNN_STATE
+    h0 = rng.normal(0.0, 1.0, d)
+    U = rng.normal(0.0, 0.5, (T, d))
+    w = rng.normal(0.0, 1.0 / math.sqrt(d), d * d)
+    return _instance(recurrence(T, h0, U), w, T, 1,
+                     f_checkpointed=recurrence(T, h0, U, segment=reverse.checkpoint))
+
+
+# ---------------------------------------------------------------------------
+# gmm: the Gaussian mixture model objective of ADBench, with GradBench's
+# corrections (the sign of the Wishart prior and its normalising constant)
+
+GMM_D, GMM_POINTS, GMM_GAMMA, GMM_M = 4, 32, 1.0, 0
+
+
+def _gmm_sizes(K, d):
+    return (K, K * d, K * d, K * d * (d - 1) // 2)
+
+
+def gmm_objective(X, K, gamma=GMM_GAMMA, wishart_m=GMM_M):
+    """theta = (alpha, means, q, l) flattened -> log-likelihood plus log prior.
+
+    Each component k has a precision factor Q_k = diag(exp(q_k)) + L_k, with
+    L_k strictly lower triangular holding l_k (column by column, as GradBench):
+        sum_i logsumexp_k(alpha_k + sum(q_k) - 1/2 |Q_k (x_i - mu_k)|^2)
+        - N logsumexp(alpha) - N d/2 log(2 pi)
+        - sum_k [1/2 gamma^2 (|exp(q_k)|^2 + |l_k|^2) - m sum(q_k)]
+        + K [n_w d log(gamma / sqrt 2) - log Gamma_d(n_w / 2)],  n_w = d + m + 1.
+    """
+    N, d = X.shape
+    ends = np.cumsum(_gmm_sizes(K, d))
+    # gather positions of l inside each d x d factor (0: a zero pad element)
+    rows, cols = np.tril_indices(d, -1)
+    order = np.lexsort((rows, cols))                   # column-major, as GradBench
+    place = np.zeros((d, d), dtype=np.intp)
+    place[rows[order], cols[order]] = 1 + np.arange(rows.size)
+    n_w = d + wishart_m + 1
+    log_gamma_d = d * (d - 1) / 4 * math.log(math.pi) + sum(math.lgamma(0.5 * n_w + (1 - j) / 2)
+                                                            for j in range(1, d + 1))
+    constant = (-N * d * 0.5 * math.log(2 * math.pi)
+                + K * (n_w * d * math.log(gamma / math.sqrt(2)) - log_gamma_d))
+
+    def lse(z, axis=None):
+        c = np.max(z, axis=axis, keepdims=True)
+        return np.squeeze(c, axis=axis) + np.log(np.sum(np.exp(z - c), axis=axis))
+
+    def objective(theta):
+        alpha = theta[:ends[0]]
+        mu = theta[ends[0]:ends[1]].reshape(K, d)
+        q = theta[ends[1]:ends[2]].reshape(K, d)
+        l = theta[ends[2]:ends[3]].reshape(K, -1)
+        padded = np.concatenate([np.zeros((K, 1)), l], axis=1)
+        L = padded[:, place]                                        # (K, d, d)
+        centered = X[:, None, :] - mu[None, :, :]                   # (N, K, d)
+        Qx = np.exp(q)[None] * centered + np.einsum("kij,nkj->nki", L, centered)
+        inner = alpha + np.sum(q, axis=1) - 0.5 * np.sum(Qx * Qx, axis=2)   # (N, K)
+        prior = -np.sum(0.5 * gamma ** 2 * (np.sum(np.exp(2 * q), axis=1) + np.sum(l * l, axis=1))
+                        - wishart_m * np.sum(q, axis=1))
+        return np.sum(lse(inner, axis=1)) - N * lse(alpha) + prior + constant
+    return objective, int(ends[-1])
+
+
+def _make_gmm(n, rng):
+    d = GMM_D
+    per_component = sum(_gmm_sizes(1, d))
+    K = max(1, round(n / per_component))
+    X = rng.normal(0.0, 1.0, (GMM_POINTS, d))
+    objective, size = gmm_objective(X, K)
+    theta = np.concatenate([rng.normal(0, 1, K), rng.normal(0, 1, K * d),
+                            rng.normal(0, 0.3, K * d), rng.normal(0, 0.3, K * d * (d - 1) // 2)])
+    return _instance(objective, theta, size, 1)
+
+
+# ---------------------------------------------------------------------------
+# The table
+
+_GRADIENT = dict(forward="n passes, each c x f: about n x f", reverse="one pass: a small constant x f",
+                 fd="2n evaluations of f (our estimator takes 4n + 1, for its error estimate)")
+
+WORKLOADS: dict[str, Workload] = {w.name: w for w in [
+    Workload(
+        "rosenbrock", "f(x) = sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2,  R^n -> R",
+        "extended Rosenbrock (Dixon & Mills; ADBench-style scalar benchmark)", "n (inputs)",
+        _make_rosenbrock, (16, 128, 1024), (16, 64, 256, 1024, 4096),
+        dict(f="O(n)", **_GRADIENT), 1.0, dict(forward=1.0, reverse=0.0), True),
+    Workload(
+        "logsumexp", "f(x) = c + log sum_i exp(x_i - c),  c = max x,  R^n -> R",
+        "GradBench lse", "n (inputs)",
+        _make_logsumexp, (16, 128, 1024), (16, 64, 256, 1024, 4096),
+        dict(f="O(n)", **_GRADIENT), 1.0, dict(forward=1.0, reverse=0.0), True),
+    Workload(
+        "tanh-wide", f"f(x) = tanh(W x + b),  W: {LAYER} x n,  R^n -> R^{LAYER}",
+        "one dense layer (CS231n); ForwardDiff/JAX jacfwd-vs-jacrev folklore", "n (inputs)",
+        _make_tanh_wide, (16, 32, 64, 128, 256), (8, 16, 32, 64, 128, 256, 512, 1024),
+        dict(f=f"O({LAYER} n)", forward=f"n passes: O({LAYER} n^2)",
+             reverse=f"{LAYER} passes (one per output row): O({LAYER}^2 n)",
+             fd="2n evaluations of f: O(n^2)"),
+        1.0, dict(forward=1.0, reverse=0.0), True, tags=("crossover",),
+        note=f"reverse should win for n > {LAYER} (more inputs than outputs)"),
+    Workload(
+        "tanh-tall", f"f(x) = tanh(W x + b),  W: m x {LAYER},  R^{LAYER} -> R^m",
+        "one dense layer (CS231n); the transpose of tanh-wide", "m (outputs)",
+        _make_tanh_tall, (16, 32, 64, 128, 256), (8, 16, 32, 64, 128, 256, 512, 1024),
+        dict(f=f"O({LAYER} m)", forward=f"{LAYER} passes (one per input): O({LAYER}^2 m)",
+             reverse=f"m passes: O({LAYER} m^2)", fd=f"{2 * LAYER} evaluations of f: O(m)"),
+        1.0, dict(forward=0.0, reverse=1.0), True, tags=("crossover",),
+        note=f"forward should win for m > {LAYER} (more outputs than inputs)"),
+    Workload(
+        "mlp", f"CS231n two-layer net: softmax loss of relu(X W1 + b1) W2 + b2 plus L2, "
+               f"over all parameters (N={MLP_N}, D={MLP_D}, C={MLP_C}, hidden H grows)",
+        "CS231n assignment 1 (two_layer_net)", "n (parameters)",
+        _make_mlp, (96, 354, 1386), (96, 354, 1386, 5514),
+        dict(f="O(N D H)", **_GRADIENT), 1.0, dict(forward=1.0, reverse=0.0), False,
+        note="ReLU (a maximum) is not analytic: no complex step"),
+    Workload(
+        "llsq", f"f(x) = 1/2 sum_i (s_i - sum_j x_j t_i^j)^2,  {LLSQ_POINTS} points t_i in [-1, 1], "
+                "s_i = sign(t_i),  R^n -> R",
+        "GradBench llsq (from cmpad llsq_obj)", "n (coefficients)",
+        _make_llsq, (16, 128, 1024), (16, 64, 256, 1024, 4096),
+        dict(f=f"O({LLSQ_POINTS} n)", **_GRADIENT), 1.0, dict(forward=1.0, reverse=0.0), True),
+    Workload(
+        "det-minors", "f(A) = det A by expansion in minors (recursive, scalar ops),  "
+                      "A: l x l,  R^(l^2) -> R",
+        "GradBench det / cmpad det_by_minor", "n = l^2 (matrix entries)",
+        _make_det, (4, 9, 16, 25), (4, 9, 16, 25, 36, 49, 64),
+        dict(f="O(l!) scalar operations", forward="n = l^2 passes: O(l^2 l!)",
+             reverse="one pass: O(l!)", fd="2 l^2 evaluations of f"),
+        None, dict(forward=1.0, reverse=0.0), True,
+        note="f's cost is factorial, not a power law: compare the cost ratios to f"),
+    Workload(
+        "recurrence", f"h_(t+1) = tanh(W h_t + u_t), t < T,  f(W) = 1/2 |h_T|^2,  "
+                      f"W: {RNN_STATE} x {RNN_STATE} (n = {RNN_STATE ** 2}), T grows",
+        "a vanilla RNN (backpropagation through time)", "T (steps)",
+        _make_recurrence, (16, 64, 256), (16, 64, 256, 1024, 4096),
+        dict(f="O(T d^2)", forward=f"n = {RNN_STATE ** 2} passes: O(n T d^2)",
+             reverse="one pass: O(T d^2), but the tape holds all T states",
+             fd=f"{2 * RNN_STATE ** 2} evaluations of f"),
+        1.0, dict(forward=0.0, reverse=0.0), True, tags=("checkpoint",),
+        note="memory: the tape grows like T; with sqrt(T) checkpointed segments like sqrt(T)"),
+    Workload(
+        "gmm", f"Gaussian mixture log-likelihood with Wishart prior, d={GMM_D}, N={GMM_POINTS} "
+               "points, K components (n = K (1 + 2d + d(d-1)/2) parameters)",
+        "ADBench GMM, as corrected by GradBench", "n (parameters)",
+        _make_gmm, (15, 60, 240), (15, 60, 240, 960, 3840),
+        dict(f="O(N K d^2)", **_GRADIENT), 1.0, dict(forward=1.0, reverse=0.0), True),
+]}
