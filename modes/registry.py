@@ -30,7 +30,7 @@ class Op:
     """One primitive: the primal and everything needed to differentiate it."""
 
     __slots__ = ("name", "impl", "jvp", "vjp", "jax", "cost", "domain",
-                 "examples", "nondiff", "batch", "elementwise", "partials", "doc")
+                 "examples", "nondiff", "batch", "elementwise", "partials", "vjp_into", "doc")
 
     def __init__(self, name, impl, *, jvp, vjp, jax, cost, domain=None,
                  examples=None, nondiff=(), batch=None, elementwise=False, partials=None, doc=""):
@@ -46,6 +46,9 @@ class Op:
         self.batch = batch          # batch(args, batched_flags, **params), see batching.py
         self.elementwise = elementwise
         self.partials = partials    # elementwise ops: d out / d args[i], see ops/elementwise.py
+        # optional: add the VJP into an existing array in place, (total, cotangent,
+        # argnum, out, *args, **params) -> None; sparse transposes (getitem) use it
+        self.vjp_into = None
         self.doc = doc
 
     def __call__(self, *args, **params):

@@ -235,6 +235,9 @@ def backward(tape, seeds):
             continue
         built_in = op.name in BUILT_IN
         for argnum, parent in _positions(op, parents):
+            if op.vjp_into is not None and owned[parent] and isinstance(cotangent, (np.ndarray, float)):
+                op.vjp_into(cotangents[parent], cotangent, argnum, out, *args, **params)
+                continue
             contribution = vjp_of(op, cotangent, argnum, out, args, params)
             if contribution is not None:
                 # A built-in rule's result that owns its memory and is not the
@@ -268,7 +271,7 @@ def _accumulate(cotangents, owned, index, contribution, fresh=False):
     if previous is None:
         cotangents[index] = contribution
         owned[index] = fresh and contribution.flags.writeable
-    elif owned[index] and type(contribution) in (np.ndarray, float) and shape_of(contribution) == previous.shape:
+    elif owned[index] and isinstance(contribution, (np.ndarray, float)) and shape_of(contribution) == previous.shape:
         np.add(previous, contribution, out=previous)
         if _flop_counters:
             count(ADD, previous, (previous, contribution), {})

@@ -12,7 +12,7 @@ argument carries an extra leading batch axis.
 
 import numpy as np
 
-from ..registry import apply, linear, no_cost, shape_of, size_of, unbroadcast
+from ..registry import _flop_counters, apply, count, linear, no_cost, shape_of, size_of, unbroadcast
 from .elementwise import strip
 
 
@@ -149,6 +149,16 @@ GETITEM = linear("getitem", lambda x, index: x[index],
                                        ((rng.uniform(-2, 2, (3, 4)),), dict(index=(1, slice(None, None, -1)))),
                                        ((rng.uniform(-2, 2, (3, 4)),),
                                         dict(index=(np.array([0, 2]), np.array([1, 1]))))])
+
+
+def _getitem_vjp_into(total, ct, argnum, out, x, index):
+    # reading x[i] one element at a time must not cost a dense array per read
+    np.add.at(total, index, ct)
+    if _flop_counters:
+        count(SCATTER_ADD, total, (ct,), dict(index=index, shape=total.shape))
+
+
+GETITEM.vjp_into = _getitem_vjp_into
 SCATTER_ADD = linear("scatter_add", _scatter_add,
                      lambda ct, argnum, values, index, shape: getitem(ct, index),
                      jax=lambda values, index, shape: _jnp().zeros(shape).at[index].add(values),
