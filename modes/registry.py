@@ -30,10 +30,12 @@ class Op:
     """One primitive: the primal and everything needed to differentiate it."""
 
     __slots__ = ("name", "impl", "jvp", "vjp", "jax", "cost", "domain",
-                 "examples", "nondiff", "batch", "elementwise", "partials", "vjp_into", "doc")
+                 "examples", "nondiff", "batch", "elementwise", "partials", "vjp_into", "saves",
+                 "doc")
 
-    def __init__(self, name, impl, *, jvp, vjp, jax, cost, domain=None,
-                 examples=None, nondiff=(), batch=None, elementwise=False, partials=None, doc=""):
+    def __init__(self, name, impl, *, jvp, vjp, jax, cost, domain=None, examples=None,
+                 nondiff=(), batch=None, elementwise=False, partials=None, saves=("args", "out"),
+                 doc=""):
         self.name = name
         self.impl = impl            # NumPy primal: impl(*args, **params)
         self.jvp = jvp              # None: not differentiable (derivative 0)
@@ -49,6 +51,10 @@ class Op:
         # optional: add the VJP into an existing array in place, (total, cotangent,
         # argnum, out, *args, **params) -> None; sparse transposes (getitem) use it
         self.vjp_into = None
+        # what the VJP rule reads besides shapes: "args", "out", both or neither.
+        # A tape keeps only these (the rest as `Unsaved` shapes): its memory is
+        # the residuals the backward pass needs, not every intermediate.
+        self.saves = tuple(saves)
         self.doc = doc
 
     def __call__(self, *args, **params):
@@ -219,9 +225,10 @@ def input_size_cost(out, x, *args, **params):
 
 def linear(name, primal, transpose, *, jax, examples, batch, cost=no_cost, doc=""):
     """A linear op L: its JVP is L applied to the tangents (zeros filled in for
-    constant arguments), its VJP is `transpose(cotangent, argnum, *primals, **params)`."""
+    constant arguments), its VJP is `transpose(cotangent, argnum, *primals, **params)`,
+    which reads the primals' shapes only: nothing needs saving."""
     op = Op(name, primal, jvp=None, vjp=None, jax=jax, cost=cost,
-            examples=examples, batch=batch, doc=doc)
+            examples=examples, batch=batch, saves=(), doc=doc)
 
     def jvp(tangents, out, *primals, **params):
         if all(t is None for t in tangents):

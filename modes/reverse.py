@@ -53,40 +53,62 @@ class Record(tuple):
     local = property(itemgetter(5))
 
 
+class Unsaved:
+    """Stands in on a tape for an array the VJP rule does not read (see
+    `Op.saves`): its shape and dtype, not its memory."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, array):
+        self.shape, self.dtype = array.shape, array.dtype
+
+    def __repr__(self):
+        return f"Unsaved(shape={self.shape}, dtype={self.dtype})"
+
+
+def _unsaved(value):
+    return Unsaved(value) if type(value) is np.ndarray else value
+
+
 class Tape(Tag):
     """The records of one differentiation call, and the arrays it has made
-    read-only while it may still need them."""
+    read-only while it may still need them. A tape keeps of each step only
+    what its VJP rule reads (`Op.saves`); `keep_all` keeps every value, for
+    `trace`, which shows them."""
 
-    __slots__ = ("records", "locked")
+    __slots__ = ("records", "locked", "keep_all")
 
-    def __init__(self):
+    def __init__(self, keep_all=False):
         super().__init__()
         self.records = []
         self.locked = []
+        self.keep_all = keep_all
 
     def leaves(self, values):
         """Record the inputs (records with op None); their Traced values."""
         start = len(self.records)
         self.records.extend((None, (), (), value, None, None) for value in values)
         for value in values:
-            self._lock(value)
+            self._keep(value)
         return [Traced(value, self, start + k) for k, value in enumerate(values)]
 
     def record(self, op, args, parents, out, params, local=None):
-        if local is None:
-            for value in args:
-                self._lock(value)
-            self._lock(out)
-        self.records.append((op, args, parents, out, params, local))
+        saved_args, saved_out = args, out
+        if local is None:    # (scalar records hold Python numbers only)
+            saves = ("args", "out") if self.keep_all else op.saves
+            saved_args = tuple(self._keep(v) if "args" in saves else _unsaved(v) for v in args)
+            saved_out = self._keep(out) if "out" in saves else _unsaved(out)
+        self.records.append((op, saved_args, parents, saved_out, params, local))
         return Traced(out, self, len(self.records) - 1)
 
-    def _lock(self, value):
+    def _keep(self, value):
         # An array saved for the backward pass must not change before it is
         # used: make it read-only (NumPy then refuses in-place writes) until
         # the tape is released.
         if type(value) is np.ndarray and value.flags.writeable:
             value.flags.writeable = False
             self.locked.append(value)
+        return value
 
     def release(self):
         """Give the arrays back their writeability (bases before views)."""
@@ -98,10 +120,13 @@ class Tape(Tag):
         self.locked = []
 
     def saved_bytes(self):
-        """Bytes of the arrays the tape keeps for the backward pass."""
+        """Bytes of the arrays the backward pass needs (what a tape without
+        `keep_all` keeps): inputs, and each step's residuals."""
         seen, total = set(), 0
-        for _op, args, _parents, out, _params, _local in self.records:
-            for value in args + (out,):
+        for op, args, _parents, out, _params, _local in self.records:
+            saves = ("out",) if op is None else op.saves
+            kept = (args if "args" in saves else ()) + ((out,) if "out" in saves else ())
+            for value in kept:
                 array = ops.strip(value)
                 if isinstance(array, np.ndarray) and id(array) not in seen:
                     seen.add(id(array))
@@ -289,10 +314,10 @@ def _count_scalar_backward(local, cotangents):
             count(ADD, 0.0, (0.0, 0.0), {})
 
 
-def _record(f, args, nums):
+def _record(f, args, nums, keep_all=False):
     """Run f with the arguments `nums` traced on a fresh tape."""
     leaves, rebuild = flatten(tuple(args[i] for i in nums))
-    tape = Tape()
+    tape = Tape(keep_all)
     label = f"argument {nums[0]}" if len(nums) == 1 else "a differentiated argument"
     traced = tape.leaves([x if type(x) is float else as_differentiable(x, label) for x in leaves])
     full = list(args)
@@ -476,7 +501,7 @@ def trace(f, *args):
     pass; return the `Trace` (staged listing, table, records)."""
     import inspect
     nums = tuple(range(len(args)))
-    tape, traced, rebuild, out = _record(f, args, nums)
+    tape, traced, rebuild, out = _record(f, args, nums, keep_all=True)
     try:
         parameter_names = list(inspect.signature(f).parameters)
     except (TypeError, ValueError):
@@ -520,7 +545,7 @@ def checkpoint(fn):
         return vjp(fn, *args)[1](cotangent)[argnum]   # recompute, then pull back
 
     op = Op(f"checkpoint({getattr(fn, '__name__', 'fn')})", fn, jvp=segment_jvp, vjp=segment_vjp,
-            jax=None, cost=lambda out, *args: 0)
+            jax=None, cost=lambda out, *args: 0, saves=("args",))
 
     def checkpointed(*args):
         return apply(op, *args)

@@ -17,7 +17,9 @@ from ..registry import Op, apply, elementwise_cost, register
 from . import domains
 
 
-def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), doc=""):
+def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), uses_out=False,
+                doc=""):
+    """`uses_out`: some partial reads the output (d e^x = e^x), so a tape keeps it."""
     def times_tangent(partial, t, out, primals, params):
         if partial == 1:
             return t
@@ -50,9 +52,11 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
         return times_tangent(partial, cotangent, out, primals, params)
 
     arity = len(partials)
+    constant = all(p in (1, -1, None) for p in partials)      # add, sub, neg: nothing to read
+    saves = (() if constant else ("args",)) + (("out",) if uses_out else ())
     return register(Op(name, primal, jvp=jvp, vjp=vjp, jax=jax, cost=elementwise_cost(flops),
                        domain=domain or (domains.real,) * arity, nondiff=nondiff,
-                       elementwise=True, partials=partials, doc=doc))
+                       elementwise=True, partials=partials, saves=saves, doc=doc))
 
 
 def local_gradients(op, out, args, parents):
@@ -106,7 +110,7 @@ TRUEDIV = elementwise("truediv", _on_floats(operator.truediv, np.true_divide),
                       lambda out, a, b: reciprocal(b),               # d(a/b)/da = 1/b
                       lambda out, a, b: neg(truediv(out, b)),        # d(a/b)/db = -a/b^2
                       jax=lambda a, b: _jnp().divide(a, b),
-                      domain=(domains.real, domains.nonzero))
+                      domain=(domains.real, domains.nonzero), uses_out=True)
 NEG = elementwise("neg", operator.neg, -1,                           # d(-a) = -da
                   jax=lambda a: _jnp().negative(a))
 
@@ -138,12 +142,12 @@ def _float_power(a, b):
 
 POW = elementwise("pow", _on_floats(_float_power, np.power), _pow_base_partial, _pow_exponent_partial,
                   jax=lambda a, b: _jnp().power(a, b), domain=(domains.positive, domains.real),
-                  flops=2)
+                  flops=2, uses_out=True)
 
 # --- exponentials and logarithms -------------------------------------------
 EXP = elementwise("exp", _on_floats(math.exp, np.exp),
                   lambda out, x: out,                                # d e^x = e^x
-                  jax=lambda x: _jnp().exp(x))
+                  jax=lambda x: _jnp().exp(x), uses_out=True)
 LOG = elementwise("log", _on_floats(math.log, np.log),
                   lambda out, x: reciprocal(x),                      # d log x = 1/x
                   jax=lambda x: _jnp().log(x), domain=(domains.positive,))
@@ -152,16 +156,16 @@ LOG1P = elementwise("log1p", _on_floats(math.log1p, np.log1p),
                     jax=lambda x: _jnp().log1p(x), domain=(domains.positive,))
 EXPM1 = elementwise("expm1", _on_floats(math.expm1, np.expm1),
                     lambda out, x: add(out, 1.0),                    # d (e^x - 1) = e^x
-                    jax=lambda x: _jnp().expm1(x))
+                    jax=lambda x: _jnp().expm1(x), uses_out=True)
 SQRT = elementwise("sqrt", _on_floats(math.sqrt, np.sqrt),
                    lambda out, x: truediv(0.5, out),                 # d sqrt x = 1/(2 sqrt x); +inf at 0
-                   jax=lambda x: _jnp().sqrt(x), domain=(domains.positive,))
+                   jax=lambda x: _jnp().sqrt(x), domain=(domains.positive,), uses_out=True)
 SQUARE = elementwise("square", np.square,
                      lambda out, x: mul(2.0, x),                     # d x^2 = 2x
                      jax=lambda x: _jnp().square(x))
 RECIPROCAL = elementwise("reciprocal", _on_floats(lambda x: 1.0 / x, lambda x: np.true_divide(1.0, x)),
                          lambda out, x: neg(square(out)),            # d (1/x) = -1/x^2
-                         jax=lambda x: _jnp().reciprocal(x), domain=(domains.nonzero,))
+                         jax=lambda x: _jnp().reciprocal(x), domain=(domains.nonzero,), uses_out=True)
 
 # --- trigonometric and hyperbolic ------------------------------------------
 SIN = elementwise("sin", _on_floats(math.sin, np.sin),
@@ -172,10 +176,10 @@ COS = elementwise("cos", _on_floats(math.cos, np.cos),
                   jax=lambda x: _jnp().cos(x))
 TAN = elementwise("tan", _on_floats(math.tan, np.tan),
                   lambda out, x: add(1.0, square(out)),              # d tan x = 1 + tan^2 x
-                  jax=lambda x: _jnp().tan(x), domain=(domains.small,))
+                  jax=lambda x: _jnp().tan(x), domain=(domains.small,), uses_out=True)
 TANH = elementwise("tanh", _on_floats(math.tanh, np.tanh),
                    lambda out, x: sub(1.0, square(out)),             # d tanh x = 1 - tanh^2 x
-                   jax=lambda x: _jnp().tanh(x))
+                   jax=lambda x: _jnp().tanh(x), uses_out=True)
 
 
 def _sigmoid(x):
@@ -188,7 +192,7 @@ def _sigmoid(x):
 
 SIGMOID = elementwise("sigmoid", _sigmoid,
                       lambda out, x: mul(out, sub(1.0, out)),        # d sigma = sigma (1 - sigma)
-                      jax=lambda x: __import__("jax").nn.sigmoid(x))
+                      jax=lambda x: __import__("jax").nn.sigmoid(x), uses_out=True)
 
 # --- kinks: conventions match JAX ------------------------------------------
 ABS = elementwise("abs", abs,

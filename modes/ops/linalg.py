@@ -94,7 +94,7 @@ def _matmul_examples(rng):
             ((u(3,), u(3,)), {}), ((u(2, 2, 3), u(3, 4)), {}), ((u(3,), u(2, 3, 4)), {})]
 
 
-MATMUL = register(Op("matmul", np.matmul, jvp=None, vjp=_matmul_vjp,
+MATMUL = register(Op("matmul", np.matmul, jvp=None, vjp=_matmul_vjp, saves=("args",),
                      jax=lambda a, b: _jnp().matmul(a, b), cost=_matmul_cost,
                      domain=(domains.real, domains.real), examples=_matmul_examples, batch=_matmul_batch))
 MATMUL.jvp = bilinear_jvp(MATMUL)
@@ -167,7 +167,7 @@ def _einsum_cost(out, *operands, subscripts):
     return 2 * int(np.prod(list(sizes.values()), dtype=np.int64)) * max(1, len(operands) - 1)
 
 
-EINSUM = register(Op("einsum", _einsum, jvp=_einsum_jvp, vjp=_einsum_vjp,
+EINSUM = register(Op("einsum", _einsum, jvp=_einsum_jvp, vjp=_einsum_vjp, saves=("args",),
                      jax=lambda *operands, subscripts: _jnp().einsum(subscripts, *operands),
                      cost=_einsum_cost, batch=_einsum_batch,
                      examples=lambda rng: [((rng.uniform(-2, 2, (2, 3)), rng.uniform(-2, 2, (3, 4))),

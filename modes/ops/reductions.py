@@ -59,9 +59,9 @@ def _examples(rng):
     return cases
 
 
-def reduction(name, primal, partial, *, jax, domain=domains.real, doc=""):
+def reduction(name, primal, partial, *, jax, domain=domains.real, saves=("args", "out"), doc=""):
     op = Op(name, primal, jvp=None, vjp=None, jax=jax, cost=input_size_cost,
-            domain=(domain,), examples=_examples, doc=doc)
+            domain=(domain,), examples=_examples, saves=saves, doc=doc)
 
     def jvp(tangents, out, x, axis, keepdims, **params):
         return sum(mul(partial(out, x, axis, keepdims, **params), tangents[0]), axis, keepdims)
@@ -157,7 +157,7 @@ LOGSUMEXP = reduction("logsumexp", _logsumexp, _logsumexp_partial,
                       jax=lambda x, axis, keepdims:
                           __import__("jax").scipy.special.logsumexp(x, axis=axis, keepdims=keepdims))
 VAR = reduction("var", lambda x, axis, keepdims, ddof: np.var(x, axis=axis, keepdims=keepdims, ddof=ddof),
-                _var_partial,
+                _var_partial, saves=("args",),
                 jax=lambda x, axis, keepdims, ddof: _jnp().var(x, axis=axis, keepdims=keepdims, ddof=ddof))
 VAR.examples = lambda rng: [(args, dict(params, ddof=ddof)) for args, params in _examples(rng)
                             for ddof in (0, 1) if _reduced_count(args[0], params["axis"]) > ddof]
@@ -179,7 +179,7 @@ def _softmax_vjp(cotangent, argnum, out, x, axis):
     return _softmax_jvp((cotangent,), out, x, axis)
 
 
-SOFTMAX = register(Op("softmax", _softmax, jvp=_softmax_jvp, vjp=_softmax_vjp,
+SOFTMAX = register(Op("softmax", _softmax, jvp=_softmax_jvp, vjp=_softmax_vjp, saves=("out",),
                       jax=lambda x, axis: __import__("jax").nn.softmax(x, axis=axis),
                       cost=lambda out, x, axis: 4 * np.size(strip(x)),
                       examples=lambda rng: [((rng.uniform(-2, 2, (4,)),), dict(axis=(0,))),
