@@ -5,6 +5,8 @@ A NumPy function with no rule raises `UnsupportedFunction` naming it: fwdrev
 never silently drops a derivative.
 """
 
+import math
+
 import numpy as np
 
 from . import ops
@@ -164,7 +166,7 @@ class ArrayInterface(Box):
     @property
     def ndim(self): return len(self.shape)
     @property
-    def size(self): return int(np.prod(self.shape, dtype=np.int64))
+    def size(self): return math.prod(self.shape)
     @property
     def dtype(self): return np.result_type(ops.strip(self))
     @property

@@ -23,6 +23,8 @@ it runs the primal; otherwise it hands the call to the box with the highest tag
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -163,11 +165,11 @@ class count_flops:
 # Small helpers shared by rules and engines
 
 def shape_of(x) -> tuple:
-    return x.shape if hasattr(x, "shape") else ()
+    return x.shape if type(x) is np.ndarray else getattr(x, "shape", ())
 
 
 def size_of(x) -> int:
-    return int(np.prod(shape_of(x), dtype=np.int64))
+    return math.prod(shape_of(x))
 
 
 def unbroadcast(cotangent, shape):

@@ -6,6 +6,7 @@ A bilinear op reuses its primal for both rules:
 dot, outer, inner, vdot and linalg.norm lower to registry ops.
 """
 
+import math
 import string
 
 import numpy as np
@@ -43,8 +44,10 @@ def _as_matrices(a, b):
 
 def _matmul_vjp(cotangent, argnum, out, a, b):
     a2, b2 = _as_matrices(a, b)
-    batch = np.broadcast_shapes(shape_of(a2)[:-2], shape_of(b2)[:-2])
-    ct2 = reshape(cotangent, batch + (shape_of(a2)[-2], shape_of(b2)[-1]))
+    ct2 = cotangent
+    if a2 is not a or b2 is not b:      # a promoted 1-D operand: the cotangent gets its axis too
+        batch = np.broadcast_shapes(shape_of(a2)[:-2], shape_of(b2)[:-2])
+        ct2 = reshape(cotangent, batch + (shape_of(a2)[-2], shape_of(b2)[-1]))
     if argnum == 0:
         grad = matmul(ct2, swapaxes(b2, -1, -2))          # dA = dD @ B^T
         return reshape(grad, shape_of(grad)[:-2] + shape_of(grad)[-1:]) if len(shape_of(a)) == 1 else grad
@@ -164,7 +167,7 @@ def _einsum_cost(out, *operands, subscripts):
     sizes = {}
     for term, x in zip(inputs, operands):
         sizes.update(zip(term, shape_of(x)))
-    return 2 * int(np.prod(list(sizes.values()), dtype=np.int64)) * max(1, len(operands) - 1)
+    return 2 * math.prod(sizes.values()) * max(1, len(operands) - 1)
 
 
 EINSUM = register(Op("einsum", _einsum, jvp=_einsum_jvp, vjp=_einsum_vjp, saves=("args",),

@@ -6,6 +6,8 @@ through `reduction`, from the partial d out / d x (shaped like x):
     VJP: cotangent_x = partial * (cotangent broadcast back over axis)
 """
 
+import math
+
 import numpy as np
 
 from ..registry import Op, apply, input_size_cost, linear, register, shape_of
@@ -76,7 +78,7 @@ def reduction(name, primal, partial, *, jax, domain=domains.real, saves=("args",
 # --- linear reductions -------------------------------------------------------
 def _reduced_count(x, axis):
     shape = shape_of(x)
-    return int(np.prod([shape[a] for a in axis], dtype=np.int64))
+    return math.prod(shape[a] for a in axis)
 
 
 SUM = linear("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),

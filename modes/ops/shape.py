@@ -10,6 +10,8 @@ to these. A batching rule (see batching.py) says how each op acts when one
 argument carries an extra leading batch axis.
 """
 
+import math
+
 import numpy as np
 
 from ..registry import _flop_counters, apply, count, linear, no_cost, shape_of, size_of, unbroadcast
@@ -174,11 +176,11 @@ SCATTER_ADD = linear("scatter_add", _scatter_add,
 def reshape(x, shape):
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
     if -1 in shape:
-        known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
+        known = math.prod(n for n in shape if n != -1)
         shape = tuple(size_of(x) // max(known, 1) if n == -1 else n for n in shape)
     if shape == shape_of(x):
         return x
-    if int(np.prod(shape, dtype=np.int64)) != size_of(x):
+    if math.prod(shape) != size_of(x):
         raise ValueError(f"cannot reshape an array of shape {shape_of(x)} into shape {shape}")
     return apply(RESHAPE, x, shape=shape)
 
