@@ -19,7 +19,7 @@ from .batching import Batched, unbatched
 from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .pytree import flatten
-from .registry import Tag, apply, jvp_of, shape_of, size_of
+from .registry import Box, Tag, apply, evaluate, jvp_of, shape_of, size_of
 
 
 class EscapedPerturbation(RuntimeError):
@@ -62,19 +62,21 @@ class Dual(ArrayInterface):
             raise EscapedPerturbation(
                 "a Dual from a finished jvp call was used again (a perturbation escaped, e.g. "
                 "through a closure or a global); return what you need from the function instead")
-        primals, tangents, chunk = [], [], 0
+        primals, tangents, chunk, boxed = [], [], 0, False
         for a in args:
-            if isinstance(a, Dual) and a.tag is tag:
-                primals.append(a.primal)
+            if type(a) is Dual and a.tag is tag:
                 if a.chunked:
                     chunk = shape_of(a.tangent)[0]
                     tangents.append(Batched(a.tangent))
                 else:
                     tangents.append(a.tangent)
+                a = a.primal
             else:
-                primals.append(a)
                 tangents.append(None)
-        out = apply(op, *primals, **params)
+            primals.append(a)
+            boxed = boxed or isinstance(a, Box)
+        # lower-tagged boxes among the primals: hand them on; else just run the primal
+        out = apply(op, *primals, **params) if boxed else evaluate(op, primals, params)
         if op.jvp is None:
             return out
         tangent = jvp_of(op, tangents, out, primals, params)

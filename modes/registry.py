@@ -198,11 +198,11 @@ def vjp_of(op: Op, cotangent, argnum, out, args, params):
 
 def jvp_of(op: Op, tangents, out, args, params):
     """The tangent of `out`, broadcast to its shape (None: zero)."""
-    from .ops.shape import broadcast_to
     t = op.jvp(tangents, out, *args, **params)
-    if t is None:
-        return None
-    return t if shape_of(t) == shape_of(out) else broadcast_to(t, shape_of(out))
+    if t is None or shape_of(t) == shape_of(out):
+        return t
+    from .ops.shape import broadcast_to
+    return broadcast_to(t, shape_of(out))
 
 
 # ---------------------------------------------------------------------------

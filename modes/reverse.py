@@ -26,7 +26,7 @@ from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .ops.elementwise import local_gradients
 from .pytree import flatten
-from .registry import BUILT_IN, REGISTRY, Tag, _flop_counters, apply, count, evaluate, shape_of, size_of, vjp_of
+from .registry import BUILT_IN, REGISTRY, Box, Tag, _flop_counters, apply, count, evaluate, shape_of, size_of, vjp_of
 
 
 class EscapedTracer(RuntimeError):
@@ -160,7 +160,7 @@ class Traced(ArrayInterface):
             raise EscapedTracer(
                 "a traced value from a finished grad/vjp call was used again (it escaped through "
                 "a closure or a global); return what you need from the function instead")
-        values, parents, numbers = [], [], True
+        values, parents, numbers, boxed = [], [], True, False
         for a in args:
             if type(a) is Traced and a.tag is tape:
                 parents.append(a.index)
@@ -169,13 +169,15 @@ class Traced(ArrayInterface):
                 parents.append(-1)
             values.append(a)
             numbers = numbers and isinstance(a, (float, int))
+            boxed = boxed or isinstance(a, Box)
         if numbers and op.partials is not None:
             # Scalar fast path: a gate on Python numbers computes its local
             # gradients now; the backward pass only multiplies and adds.
             out = evaluate(op, values, params)
             local = local_gradients(op, out, values, parents)
             return tape.record(op, tuple(values), parents, out, params, local)
-        out = apply(op, *values, **params)
+        # lower-tagged boxes among the values: hand them on; else just run the primal
+        out = apply(op, *values, **params) if boxed else evaluate(op, values, params)
         if op.vjp is None:    # not differentiable: a constant from here on
             return out
         return tape.record(op, tuple(values), parents, out, params)

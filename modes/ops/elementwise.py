@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from ..registry import Op, apply, elementwise_cost, register
+from ..registry import Box, Op, apply, elementwise_cost, register
 from . import domains
 
 
@@ -257,7 +257,6 @@ ROUND = non_differentiable("round", np.round, lambda x: _jnp().round(x))
 # --- the functions rules and users call ------------------------------------
 def strip(x):
     """The plain value under every box (for masks and tests of kinks)."""
-    from ..registry import Box
     while isinstance(x, Box):
         x = x.plain_value()
     return x

@@ -16,7 +16,7 @@ from . import domains
 from .elementwise import absolute, add, mul, sqrt
 from .reductions import max as max_
 from .reductions import sum as sum_
-from .shape import align_batched, reshape, swapaxes, transpose
+from .shape import align_batched, broadcast_to, getitem, reshape, swapaxes, transpose
 
 
 def _jnp():
@@ -150,7 +150,6 @@ def _einsum_vjp(cotangent, argnum, out, *operands, subscripts):
     if reachable != target:   # indices summed inside this operand alone: broadcast back
         shape = shape_of(operands[argnum])
         kept = tuple(shape[i] if c in reachable else 1 for i, c in enumerate(target))
-        from .shape import broadcast_to
         grad = broadcast_to(reshape(grad, kept), shape)
     return grad
 
@@ -234,5 +233,4 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 def trace(x):
     n = min(shape_of(x)[:2])
-    from .shape import getitem
     return sum_(getitem(x, (np.arange(n), np.arange(n))), axis=0)

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..registry import Op, apply, input_size_cost, linear, register, shape_of
 from . import domains
-from .elementwise import (equal_zero, exp, mul, strip, sub, truediv, where)
+from .elementwise import equal_zero, exp, mul, sqrt, strip, sub, truediv, where
+from .shape import broadcast_to, getitem, reshape
 
 
 def normalize_axis(axis, ndim):
@@ -32,9 +33,8 @@ def kept_shape(shape, axis):
 
 def unreduce(cotangent, x, axis, keepdims):
     """Broadcast a reduced cotangent back over the reduced axes (sum's transpose)."""
-    from .shape import broadcast_to, reshape
     shape = shape_of(x)
-    if not keepdims:
+    if not keepdims and shape_of(cotangent) != ():     # a scalar broadcasts as it is
         cotangent = reshape(cotangent, kept_shape(shape, axis))
     return broadcast_to(cotangent, shape)
 
@@ -81,7 +81,7 @@ def _reduced_count(x, axis):
     return math.prod(shape[a] for a in axis)
 
 
-SUM = linear("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+SUM = linear("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
              lambda ct, argnum, x, axis, keepdims: unreduce(ct, x, axis, keepdims),   # sum^T = broadcast
              jax=lambda x, axis, keepdims: _jnp().sum(x, axis=axis, keepdims=keepdims),
              examples=_examples, batch=None, cost=input_size_cost)
@@ -96,7 +96,6 @@ MEAN.batch = shift_axis_batch(MEAN)
 
 
 def _reverse_along(x, axis):
-    from .shape import getitem
     return getitem(x, (slice(None),) * axis + (slice(None, None, -1),))
 
 
@@ -114,7 +113,6 @@ CUMSUM.batch = shift_axis_batch(CUMSUM)
 def _prod_partial(out, x, axis, keepdims):
     # d prod(x)/dx_i = product of the others; written without dividing by zero:
     # no zero: out / x_i; one zero: the product of the rest at the zero, 0 elsewhere.
-    from .shape import reshape
     zero = equal_zero(x)
     zeros = np.sum(zero, axis=axis, keepdims=True)
     safe_x = where(zero, 1.0, x)
@@ -140,7 +138,6 @@ def _logsumexp(x, axis, keepdims):
 
 
 def _logsumexp_partial(out, x, axis, keepdims):
-    from .shape import reshape
     return exp(sub(x, reshape(out, kept_shape(shape_of(x), axis))))   # softmax weights
 
 
@@ -149,11 +146,11 @@ def _var_partial(out, x, axis, keepdims, ddof):
     return mul(2.0 / (_reduced_count(x, axis) - ddof), sub(x, mean(x, axis, True)))
 
 
-PROD = reduction("prod", lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims),
+PROD = reduction("prod", lambda x, axis, keepdims: np.multiply.reduce(x, axis=axis, keepdims=keepdims),
                  _prod_partial, jax=lambda x, axis, keepdims: _jnp().prod(x, axis=axis, keepdims=keepdims))
-MAX = reduction("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+MAX = reduction("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
                 _extreme_partial, jax=lambda x, axis, keepdims: _jnp().max(x, axis=axis, keepdims=keepdims))
-MIN = reduction("min", lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
+MIN = reduction("min", lambda x, axis, keepdims: np.minimum.reduce(x, axis=axis, keepdims=keepdims),
                 _extreme_partial, jax=lambda x, axis, keepdims: _jnp().min(x, axis=axis, keepdims=keepdims))
 LOGSUMEXP = reduction("logsumexp", _logsumexp, _logsumexp_partial,
                       jax=lambda x, axis, keepdims:
@@ -220,7 +217,6 @@ def var(x, axis=None, keepdims=False, ddof=0):
 
 
 def std(x, axis=None, keepdims=False, ddof=0):
-    from .elementwise import sqrt
     return sqrt(var(x, axis, keepdims, ddof))
 
 
@@ -230,6 +226,5 @@ def softmax(x, axis=-1):
 
 def cumsum(x, axis=None):
     if axis is None:
-        from .shape import reshape
-        x, axis = reshape(x, (-1,)), 0
+            x, axis = reshape(x, (-1,)), 0
     return apply(CUMSUM, x, axis=normalize_axis(axis, len(shape_of(x)))[0])
