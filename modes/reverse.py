@@ -197,11 +197,13 @@ def _scalar_operator(op, reflected=False):
     constant_a = partial_a if partial_a in (1, -1) else None     # add, sub: no call needed
     constant_b = partial_b if partial_b in (1, -1) else None
 
+    impl = op.impl
+
     def operator_method(self, other):
         tape = self.tag
-        kind = type(other)
         if type(self.value) is not float or not tape.alive or _flop_counters:
             return generic(self, other)
+        kind = type(other)
         if kind is float or kind is int:
             other_value, other_parent = other, -1
         elif kind is Traced and other.tag is tape and type(other.value) is float:
@@ -212,10 +214,7 @@ def _scalar_operator(op, reflected=False):
             a, b, parent_a, parent_b = other_value, self.value, other_parent, self.index
         else:
             a, b, parent_a, parent_b = self.value, other_value, self.index, other_parent
-        try:
-            out = op.impl(a, b)
-        except ArithmeticError:
-            return generic(self, other)
+        out = impl(a, b)
         if parent_b < 0:
             local = ((parent_a, constant_a or partial_a(out, a, b)),)
         elif parent_a < 0:
