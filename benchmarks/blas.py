@@ -33,3 +33,13 @@ def describe():
     if _pinned:
         return f"{chosen} (the suite's default; export it to choose)"
     return chosen or "BLAS default (one per CPU)"
+
+
+def kernel():
+    """Which OpenBLAS kernel NumPy runs: OPENBLAS_CORETYPE (set on some
+    machines for old OpenBLAS builds) can force a slower one than the CPU's."""
+    from threadpoolctl import threadpool_info
+    blas = [pool for pool in threadpool_info() if pool.get("user_api") == "blas"]
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    names = ", ".join(f"{pool.get('internal_api')} {pool.get('architecture')}" for pool in blas) or "?"
+    return names + (f" (forced by OPENBLAS_CORETYPE={forced})" if forced else "")

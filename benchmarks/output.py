@@ -31,7 +31,8 @@ def machine():
             f"platform  {platform.platform()}, Python {platform.python_version()}",
             f"cpu       {cpu}; {os.cpu_count()} CPUs, {usable} usable; load average {load}",
             f"versions  numpy {np.__version__}, jax {jax.__version__}, autograd {version('autograd')}",
-            f"threads   {blas.describe()}"]
+            f"threads   {blas.describe()}",
+            f"kernel    {blas.kernel()}"]
 
 
 def _revision():
