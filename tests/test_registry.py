@@ -55,12 +55,16 @@ def _central_difference(op, args, params, i, t, h=1e-6):
     return (at(h) - at(-h)) / (2 * h)
 
 
-@pytest.mark.parametrize("name,k", case_ids())
-def test_jvp_rule_matches_central_differences(name, k):
+def _case(name, k, seed):
+    """The op, its k-th generated case, its output, and a seeded rng."""
     op = REGISTRY[name]
     args, params = cases(op)[k]
-    out = op.impl(*args, **params)
-    rng = np.random.default_rng(1)
+    return op, args, params, op.impl(*args, **params), np.random.default_rng(seed)
+
+
+@pytest.mark.parametrize("name,k", case_ids())
+def test_jvp_rule_matches_central_differences(name, k):
+    op, args, params, out, rng = _case(name, k, seed=1)
     for i in _argnums(op, args):
         t = rng.normal(size=shape_of(args[i]))
         tangents = [t if j == i else None for j in range(len(args))]
@@ -72,10 +76,7 @@ def test_jvp_rule_matches_central_differences(name, k):
 
 @pytest.mark.parametrize("name,k", case_ids())
 def test_vjp_rule_is_the_transpose_of_the_jvp_rule(name, k):
-    op = REGISTRY[name]
-    args, params = cases(op)[k]
-    out = op.impl(*args, **params)
-    rng = np.random.default_rng(2)
+    op, args, params, out, rng = _case(name, k, seed=2)
     u = rng.normal(size=shape_of(out))
     for i in _argnums(op, args):
         t = rng.normal(size=shape_of(args[i]))
@@ -89,10 +90,7 @@ def test_vjp_rule_is_the_transpose_of_the_jvp_rule(name, k):
 
 @pytest.mark.parametrize("name,k", case_ids())
 def test_batched_rules_equal_one_direction_at_a_time(name, k):
-    op = REGISTRY[name]
-    args, params = cases(op)[k]
-    out = op.impl(*args, **params)
-    rng = np.random.default_rng(3)
+    op, args, params, out, rng = _case(name, k, seed=3)
     directions = 3
     for i in _argnums(op, args):
         tangents = rng.normal(size=(directions,) + shape_of(args[i]))

@@ -188,28 +188,15 @@ SOFTMAX.batch = shift_axis_batch(SOFTMAX)
 
 
 # --- the functions rules and users call --------------------------------------
-def sum(x, axis=None, keepdims=False):
-    return apply(SUM, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+def _over_axes(op):
+    """NumPy's signature for a reduction: axis None, an int or a tuple."""
+    def reduce(x, axis=None, keepdims=False):
+        return apply(op, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+    reduce.__name__ = op.name
+    return reduce
 
 
-def mean(x, axis=None, keepdims=False):
-    return apply(MEAN, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
-
-
-def prod(x, axis=None, keepdims=False):
-    return apply(PROD, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
-
-
-def max(x, axis=None, keepdims=False):
-    return apply(MAX, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
-
-
-def min(x, axis=None, keepdims=False):
-    return apply(MIN, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
-
-
-def logsumexp(x, axis=None, keepdims=False):
-    return apply(LOGSUMEXP, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+sum, mean, prod, max, min, logsumexp = map(_over_axes, (SUM, MEAN, PROD, MAX, MIN, LOGSUMEXP))
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
@@ -226,5 +213,5 @@ def softmax(x, axis=-1):
 
 def cumsum(x, axis=None):
     if axis is None:
-            x, axis = reshape(x, (-1,)), 0
+        x, axis = reshape(x, (-1,)), 0
     return apply(CUMSUM, x, axis=normalize_axis(axis, len(shape_of(x)))[0])
