@@ -133,14 +133,20 @@ def equal_zero(x):
     return np.equal(strip(x), 0)
 
 
-def _float_power(a, b):
-    out = a ** b
-    if type(out) is complex:   # Python's (-8.0) ** (1/3) is complex; NumPy's is nan
-        raise ValueError
-    return out
+def _power(a, b):
+    """a ** b: Python's on floats (fast), NumPy's where they differ: Python's
+    (-8.0) ** (1/3) is complex and 0.0 ** -1 raises, NumPy's are nan and inf."""
+    if type(a) is float:
+        try:
+            out = a ** b
+            if type(out) is not complex:
+                return out
+        except ArithmeticError:
+            pass
+    return np.power(a, b)
 
 
-POW = elementwise("pow", _on_floats(_float_power, np.power), _pow_base_partial, _pow_exponent_partial,
+POW = elementwise("pow", _power, _pow_base_partial, _pow_exponent_partial,
                   jax=lambda a, b: _jnp().power(a, b), domain=(domains.positive, domains.real),
                   flops=2, uses_out=True)
 
