@@ -1,4 +1,5 @@
-"""One BLAS thread for the suite, unless the user chose a number.
+"""One BLAS thread for the suite (NumPy's OpenBLAS and JAX's XLA alike),
+unless the user chose a number.
 
 Why: this machine has 2 cores shared with other work. With OpenBLAS's
 default of one thread per core, a matmul stalls whenever another process (or
@@ -20,16 +21,23 @@ VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _pinned = False
 
 
+# XLA's CPU backend runs its own thread pool (Eigen), not OpenBLAS
+XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+
 def pin_one_thread():
     global _pinned
     if "numpy" in sys.modules or any(name in os.environ for name in VARIABLES):
         return
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    if "jax" not in sys.modules and "XLA_FLAGS" not in os.environ:
+        os.environ["XLA_FLAGS"] = XLA_ONE_THREAD
     _pinned = True
 
 
 def describe():
-    chosen = ", ".join(f"{name}={os.environ[name]}" for name in VARIABLES if name in os.environ)
+    chosen = ", ".join(f"{name}={os.environ[name]}" for name in VARIABLES + ("XLA_FLAGS",)
+                       if name in os.environ)
     if _pinned:
         return f"{chosen} (the suite's default; export it to choose)"
     return chosen or "BLAS default (one per CPU)"
