@@ -108,7 +108,7 @@ def jvp(f, primals, tangents):
     primal_leaves, rebuild = flatten(primals)
     tangent_leaves, _ = flatten(tangents)
     if len(primals) != len(tangents) or len(primal_leaves) != len(tangent_leaves):
-        raise ValueError(f"jvp: tangents must mirror primals; got {len(primal_leaves)} primal arrays "
+        raise TypeError(f"jvp: tangents must mirror primals (as in jax.jvp); got {len(primal_leaves)} primal arrays "
                          f"and {len(tangent_leaves)} tangent arrays")
     tag = Tag()
     duals, chunks = [], set()
@@ -228,7 +228,7 @@ def _require_scalar(f):
     def scalar_f(*args):
         out = f(*args)
         if shape_of(out) != ():
-            raise ValueError(f"grad needs a function with a scalar output; this one returned shape "
+            raise TypeError(f"grad needs a function with a scalar output (as jax.grad); this one returned shape "
                              f"{shape_of(out)}. Use jacobian for vector outputs.")
         return out
     return scalar_f

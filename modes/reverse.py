@@ -378,7 +378,7 @@ def vjp(f, *primals):
     def vjp_fn(cotangent):
         ct_leaves, _ = flatten(cotangent)
         if len(ct_leaves) != len(pullback.out_leaves):
-            raise ValueError(f"the cotangent has {len(ct_leaves)} arrays but the output has "
+            raise TypeError(f"the cotangent has {len(ct_leaves)} arrays but the output has "
                              f"{len(pullback.out_leaves)}; it must mirror the output's structure")
         return tuple(rebuild(pullback(ct_leaves)))
 
@@ -395,7 +395,7 @@ def value_and_grad(f, argnums=0):
         try:
             pullback = _Pullback(tape, traced, rebuild, out)
             if len(pullback.out_leaves) != 1 or shape_of(pullback.out_values[0]) != ():
-                raise ValueError(f"grad needs a function with a scalar output; this one returned "
+                raise TypeError(f"grad needs a function with a scalar output (as jax.grad); this one returned "
                                  f"shape {shape_of(out)}. Use jacobian or vjp for other outputs.")
             value = pullback.out_values[0]
             grads = rebuild(pullback([np.ones_like(value) if isinstance(value, np.ndarray) else 1.0]))

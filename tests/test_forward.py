@@ -123,8 +123,14 @@ def test_integer_inputs_are_refused(engine):
 def test_tangent_shape_must_match():
     with pytest.raises(ValueError, match="tangent shape"):
         forward.jvp(np.sin, (np.ones(3),), (np.ones(4),))
-    with pytest.raises(ValueError, match="mirror"):
+    with pytest.raises(TypeError, match="mirror"):
         forward.jvp(lambda x, y: x * y, (1.0, 2.0), (1.0,))
+
+
+@pytest.mark.parametrize("engine", [forward.grad, reverse.grad])
+def test_grad_needs_a_scalar_output(engine):
+    with pytest.raises(TypeError, match="scalar output"):
+        engine(lambda x: x * 2.0)(np.ones(3))
 
 
 def test_an_escaped_perturbation_is_an_error():
