@@ -36,9 +36,9 @@ class EscapedTracer(RuntimeError):
 class Record(tuple):
     """One step of the program: out = op(*args, **params). `parents[i]` is the
     index of the record that produced args[i] on this tape, or -1 (constant).
-    A leaf (an input) has op None. `local` holds (parent, local gradient)
-    pairs of an elementwise op on Python numbers, computed when recorded (see
-    `Traced.lift`).
+    A leaf (an input) has op None. `local` holds the local gradients of an
+    elementwise op on Python numbers, one per argument (None for a constant),
+    computed when recorded (see `Traced.lift`).
 
     The tape stores plain tuples (op, args, parents, out, params, local):
     a long scalar program records millions of them. `Trace.records` shows
@@ -215,13 +215,8 @@ def _scalar_operator(op, reflected=False):
         else:
             a, b, parent_a, parent_b = self.value, other_value, self.index, other_parent
         out = impl(a, b)
-        if parent_b < 0:
-            local = ((parent_a, constant_a or partial_a(out, a, b)),)
-        elif parent_a < 0:
-            local = ((parent_b, constant_b or partial_b(out, a, b)),)
-        else:
-            local = ((parent_a, constant_a or partial_a(out, a, b)),
-                     (parent_b, constant_b or partial_b(out, a, b)))
+        local = (None if parent_a < 0 else constant_a or partial_a(out, a, b),
+                 None if parent_b < 0 else constant_b or partial_b(out, a, b))
         records = tape.records
         records.append((op, (a, b), (parent_a, parent_b), out, _NO_PARAMS, local))
         return Traced(out, tape, len(records) - 1)
@@ -254,10 +249,11 @@ def backward(tape, seeds):
             continue
         if local is not None and isinstance(cotangent, float):
             if _flop_counters:
-                _count_scalar_backward(local, cotangents)
-            for parent, partial in local:     # ct[parent] += ct * local gradient
-                previous = cotangents[parent]
-                cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
+                _count_scalar_backward(parents, local, cotangents)
+            for parent, partial in zip(parents, local):     # ct[parent] += ct * local gradient
+                if parent >= 0 and partial is not None:
+                    previous = cotangents[parent]
+                    cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
             continue
         built_in = op.name in BUILT_IN
         for argnum, parent in _positions(op, parents):
@@ -307,12 +303,13 @@ def _accumulate(cotangents, owned, index, contribution, fresh=False):
         owned[index] = type(total) is np.ndarray and total.flags.writeable
 
 
-def _count_scalar_backward(local, cotangents):
+def _count_scalar_backward(parents, local, cotangents):
     """The scalar fast path multiplies and adds Python floats itself: count them."""
-    for parent, _partial in local:
-        count(MUL, 0.0, (0.0, 0.0), {})
-        if cotangents[parent] is not None:
-            count(ADD, 0.0, (0.0, 0.0), {})
+    for parent, partial in zip(parents, local):
+        if parent >= 0 and partial is not None:
+            count(MUL, 0.0, (0.0, 0.0), {})
+            if cotangents[parent] is not None:
+                count(ADD, 0.0, (0.0, 0.0), {})
 
 
 def _record(f, args, nums, keep_all=False):

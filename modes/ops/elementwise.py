@@ -60,11 +60,11 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
 
 
 def local_gradients(op, out, args, parents):
-    """(parent, d out / d arg) for each argument with a parent on the tape, on
-    Python numbers: what a CS231n gate computes on the forward pass for its
-    backward pass."""
-    return tuple((parent, p if p in (1, -1) else p(out, *args))
-                 for p, parent in zip(op.partials, parents) if parent >= 0 and p is not None)
+    """d out / d arg for each argument with a parent on the tape (None for the
+    others), on Python numbers: what a CS231n gate computes on the forward
+    pass for its backward pass."""
+    return tuple(None if parent < 0 or p is None else p if p in (1, -1) else p(out, *args)
+                 for p, parent in zip(op.partials, parents))
 
 
 def non_differentiable(name, primal, jax, arity=1, doc=""):
