@@ -196,18 +196,23 @@ def assemble_jacobian(out, rows, leaves, rebuild, single, rows_are_inputs):
     (K, *in.shape) cotangents (one per output direction). Registry ops keep
     this differentiable when it runs inside another transformation."""
     out_leaves, rebuild_out = flatten(out)
+
+    def joined(pieces, axis=0):   # no copy for the common single piece
+        return ops.concatenate(pieces, axis=axis) if len(pieces) > 1 else pieces[0]
+
     # one (n_out, n_in) matrix, whichever way it was computed
-    parts = [ops.concatenate([ops.reshape(chunk[j], (-1, size_of(leaf))) for chunk in rows])
+    parts = [joined([ops.reshape(chunk[j], (-1, size_of(leaf))) for chunk in rows])
              for j, leaf in enumerate(out_leaves if rows_are_inputs else leaves)]
-    matrix = ops.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+    matrix = joined(parts, axis=1)
     if rows_are_inputs:    # rows were input directions: (n_in, n_out)
         matrix = ops.transpose(matrix)
+    whole = len(out_leaves) == 1 and len(leaves) == 1
     per_output, row = [], 0
     for out_leaf in out_leaves:
         blocks, column = [], 0
         for leaf in leaves:
-            block = ops.getitem(matrix, (slice(row, row + size_of(out_leaf)),
-                                         slice(column, column + size_of(leaf))))
+            block = matrix if whole else ops.getitem(matrix, (slice(row, row + size_of(out_leaf)),
+                                                              slice(column, column + size_of(leaf))))
             block = ops.reshape(block, shape_of(out_leaf) + shape_of(leaf))
             blocks.append(float(block) if isinstance(leaf, float) and isinstance(block, np.ndarray)
                           and block.shape == () else block)   # scalars stay scalars
