@@ -89,9 +89,10 @@ class Dual(ArrayInterface):
 
 def _checked_tangent(primal, tangent):
     """The tangent as an array, and whether it carries a chunk axis."""
-    if not isinstance(tangent, (float, ArrayInterface)):
-        tangent = np.asarray(tangent, dtype=np.result_type(primal, np.float64)
-                             if not np.iscomplexobj(tangent) else None)
+    if isinstance(primal, float) and isinstance(tangent, (int, float)) and not isinstance(tangent, bool):
+        tangent = float(tangent)      # scalars stay scalars
+    elif not isinstance(tangent, (float, ArrayInterface)):
+        tangent = np.asarray(tangent, dtype=None if np.iscomplexobj(tangent) else _float_type(primal))
     p, t = shape_of(primal), shape_of(tangent)
     if t == p:
         return tangent, False
@@ -99,6 +100,12 @@ def _checked_tangent(primal, tangent):
         return tangent, True
     raise ValueError(f"tangent shape {t} does not match the primal shape {p} (or (K, *{p}) for "
                      "K directions at once)")
+
+
+def _float_type(value):
+    """The floating dtype derivatives of `value` carry (float32 stays float32)."""
+    dtype = np.result_type(value)
+    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
 
 
 def jvp(f, primals, tangents):
@@ -134,7 +141,7 @@ def jvp(f, primals, tangents):
         else:   # does not depend on the inputs: zero tangent
             values.append(leaf)
             zero_shape = shape_of(leaf) if chunk is None else (chunk,) + shape_of(leaf)
-            out_tangents.append(np.zeros(zero_shape) if zero_shape else 0.0)
+            out_tangents.append(np.zeros(zero_shape, _float_type(leaf)) if zero_shape else 0.0)
     return rebuild_out(values), rebuild_out(out_tangents)
 
 
@@ -162,7 +169,7 @@ def jacobian(f, argnums=0, chunk=None):
                 full[i] = value
             return f(*full)
 
-        columns, out = [], None
+        columns, out = [], None if n else call(*leaves)
         for start in range(0, n, step):
             seeds = basis_chunk(leaves, start, min(step, n - start))
             out, tangents = jvp(call, leaves, seeds)
@@ -177,7 +184,7 @@ def basis_chunk(leaves, start, count):
     seeds, offset = [], 0
     for leaf in leaves:
         size, shape = size_of(leaf), shape_of(leaf)
-        block = np.zeros((count, size), dtype=np.result_type(leaf, np.float64))
+        block = np.zeros((count, size), dtype=_float_type(leaf))
         rows = np.arange(count)
         columns = start + rows - offset
         inside = (columns >= 0) & (columns < size)
@@ -201,11 +208,14 @@ def assemble_jacobian(out, rows, leaves, rebuild, single, rows_are_inputs):
         return ops.concatenate(pieces, axis=axis) if len(pieces) > 1 else pieces[0]
 
     # one (n_out, n_in) matrix, whichever way it was computed
-    parts = [joined([ops.reshape(chunk[j], (-1, size_of(leaf))) for chunk in rows])
-             for j, leaf in enumerate(out_leaves if rows_are_inputs else leaves)]
-    matrix = joined(parts, axis=1)
-    if rows_are_inputs:    # rows were input directions: (n_in, n_out)
-        matrix = ops.transpose(matrix)
+    if not rows:           # no directions at all: an empty input or output
+        matrix = np.zeros((sum(size_of(y) for y in out_leaves), sum(size_of(x) for x in leaves)))
+    else:
+        parts = [joined([ops.reshape(chunk[j], (-1, size_of(leaf))) for chunk in rows])
+                 for j, leaf in enumerate(out_leaves if rows_are_inputs else leaves)]
+        matrix = joined(parts, axis=1)
+        if rows_are_inputs:    # rows were input directions: (n_in, n_out)
+            matrix = ops.transpose(matrix)
     whole = len(out_leaves) == 1 and len(leaves) == 1
     per_output, row = [], 0
     for out_leaf in out_leaves:

@@ -5,6 +5,7 @@ A NumPy function with no rule raises `UnsupportedFunction` naming it: fwdrev
 never silently drops a derivative.
 """
 
+import inspect
 import math
 
 import numpy as np
@@ -17,11 +18,23 @@ class UnsupportedFunction(TypeError):
     pass
 
 
-def _unsupported(name):
+def _unsupported(name, arguments=""):
+    """`name` as NumPy spells it ("sinh", "linalg.inv"); `arguments`, the
+    options fwdrev's version does not take."""
+    short = name.rsplit(".", 1)[-1]
+    if arguments:
+        return UnsupportedFunction(f"fwdrev's numpy.{name} does not take {arguments}; call it "
+                                   "without them, or register your own rule with modes.defop")
     return UnsupportedFunction(
         f"fwdrev has no differentiation rule for numpy.{name}. Rewrite the code with supported "
         f"functions (see modes.registry.REGISTRY), or register a rule: "
-        f"modes.defop('{name}', primal, jvp=..., vjp=..., numpy=np.{name})")
+        f"modes.defop('{short}', primal, jvp=..., vjp=..., numpy=np.{name})")
+
+
+def _numpy_name(func):
+    module = getattr(func, "__module__", "numpy") or "numpy"
+    prefix = module.replace("numpy", "", 1).lstrip(".")
+    return f"{prefix}.{func.__name__}" if prefix and not prefix.startswith("_") else func.__name__
 
 
 def _plain(function):
@@ -48,7 +61,7 @@ UFUNCS = {
     np.square: ops.square, np.reciprocal: ops.reciprocal, np.sin: ops.sin, np.cos: ops.cos,
     np.tan: ops.tan, np.tanh: ops.tanh, np.absolute: ops.absolute, np.fabs: ops.absolute,
     np.sign: ops.sign, np.floor: ops.floor, np.ceil: ops.ceil, np.rint: ops.round_,
-    np.maximum: ops.maximum, np.minimum: ops.minimum, np.fmax: ops.maximum, np.fmin: ops.minimum,
+    np.maximum: ops.maximum, np.minimum: ops.minimum,
     np.matmul: ops.matmul,
 }
 for _comparison in (np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
@@ -82,6 +95,20 @@ for _plain_function in (np.argmax, np.argmin, np.argsort, np.nonzero, np.allclos
     FUNCTIONS[_plain_function] = _plain(_plain_function)
 
 
+def _call(function, name, args, kwargs):
+    """function(*args, **kwargs); arguments fwdrev's version does not take
+    (out=, dtype=, order=...) are named in the error rather than a bare TypeError."""
+    try:
+        return function(*args, **kwargs)
+    except TypeError:
+        try:
+            inspect.signature(function).bind(*args, **kwargs)
+        except (TypeError, ValueError):
+            given = ", ".join(f"{key}=" for key in kwargs) or f"{len(args)} positional arguments"
+            raise _unsupported(name, given) from None
+        raise
+
+
 def register_numpy(numpy_function, implementation):
     """Route a NumPy function or ufunc to `implementation` (used by defop)."""
     table = UFUNCS if isinstance(numpy_function, np.ufunc) else FUNCTIONS
@@ -96,19 +123,19 @@ class ArrayInterface(Box):
     # NumPy protocols ------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__" or kwargs.get("out") is not None:
-            raise _unsupported(f"{ufunc.__name__}.{method}" if method != "__call__" else
-                               f"{ufunc.__name__} with out=")
+            raise (_unsupported(f"{ufunc.__name__}.{method}") if method != "__call__" else
+                   _unsupported(ufunc.__name__, "out="))
         kwargs.pop("out", None)
         function = UFUNCS.get(ufunc)
         if function is None:
             raise _unsupported(ufunc.__name__)
-        return function(*inputs, **kwargs)
+        return _call(function, ufunc.__name__, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         function = FUNCTIONS.get(func)
         if function is None:
-            raise _unsupported(getattr(func, "__name__", str(func)))
-        return function(*args, **kwargs)
+            raise _unsupported(_numpy_name(func))
+        return _call(function, _numpy_name(func), args, kwargs)
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError(
@@ -183,6 +210,8 @@ class ArrayInterface(Box):
     def dot(self, other): return ops.dot(self, other)
     def clip(self, a_min=None, a_max=None): return _clip(self, a_min, a_max)
     def ravel(self): return ops.ravel(self)
+    def copy(self): return self      # values under a transformation are never written in place
+    def round(self, decimals=0): return ops.round_(self, decimals)
     flatten = ravel
     def squeeze(self, axis=None): return ops.squeeze(self, axis)
     def argmax(self, axis=None): return np.argmax(ops.strip(self), axis=axis)

@@ -104,10 +104,15 @@ class Tape(Tag):
     def _keep(self, value):
         # An array saved for the backward pass must not change before it is
         # used: make it read-only (NumPy then refuses in-place writes) until
-        # the tape is released.
+        # the tape is released; a view's bases too, outermost first, since
+        # writing through the base would change the view.
         if type(value) is np.ndarray and value.flags.writeable:
-            value.flags.writeable = False
-            self.locked.append(value)
+            chain = [value]
+            while isinstance(chain[-1].base, np.ndarray) and chain[-1].base.flags.writeable:
+                chain.append(chain[-1].base)
+            for array in reversed(chain):
+                array.flags.writeable = False
+                self.locked.append(array)
         return value
 
     def release(self):
@@ -312,17 +317,25 @@ def _count_scalar_backward(parents, local, cotangents):
                 count(ADD, 0.0, (0.0, 0.0), {})
 
 
-def _record(f, args, nums, keep_all=False):
-    """Run f with the arguments `nums` traced on a fresh tape."""
+def _record(f, args, nums, keep_all=False, copy_inputs=False):
+    """Run f with the arguments `nums` traced on a fresh tape. `copy_inputs`
+    (vjp): the tape outlives the call, so it records copies and leaves the
+    caller's arrays free to change (a training step `W -= lr * dW`)."""
     leaves, rebuild = flatten(tuple(args[i] for i in nums))
     tape = Tape(keep_all)
     label = f"argument {nums[0]}" if len(nums) == 1 else "a differentiated argument"
-    traced = tape.leaves([x if type(x) is float else as_differentiable(x, label) for x in leaves])
+    values = [x if type(x) is float else as_differentiable(x, label) for x in leaves]
+    if copy_inputs:
+        values = [np.array(x) if type(x) is np.ndarray else x for x in values]
+    traced = tape.leaves(values)
     full = list(args)
     for i, value in zip(nums, rebuild(traced)):
         full[i] = value
     try:
         out = f(*full)
+    except BaseException:
+        tape.release()
+        raise
     finally:
         tape.alive = False
     return tape, traced, rebuild, out
@@ -357,7 +370,7 @@ class _Pullback:
             ct = cotangents[leaf.index]
             if ct is None:
                 zero_shape = shape_of(leaf.value) if batch is None else (batch,) + shape_of(leaf.value)
-                ct = np.zeros(zero_shape) if zero_shape else 0.0
+                ct = np.zeros(zero_shape, np.result_type(leaf.value)) if zero_shape else 0.0
             elif batch is not None:
                 ct = unbatched(ct, batch)
             elif isinstance(leaf.value, float) and isinstance(ct, (np.ndarray, np.floating)):
@@ -369,7 +382,7 @@ class _Pullback:
 def vjp(f, *primals):
     """(f(*primals), vjp_fn) like jax.vjp: vjp_fn(cotangent) returns a tuple of
     cotangents, one per primal, each mirroring its primal's structure."""
-    tape, traced, rebuild, out = _record(f, primals, tuple(range(len(primals))))
+    tape, traced, rebuild, out = _record(f, primals, tuple(range(len(primals))), copy_inputs=True)
     pullback = _Pullback(tape, traced, rebuild, out)
 
     def vjp_fn(cotangent):
@@ -395,7 +408,8 @@ def value_and_grad(f, argnums=0):
                 raise TypeError(f"grad needs a function with a scalar output (as jax.grad); this one returned "
                                  f"shape {shape_of(out)}. Use jacobian or vjp for other outputs.")
             value = pullback.out_values[0]
-            grads = rebuild(pullback([np.ones_like(value) if isinstance(value, np.ndarray) else 1.0]))
+            seed = 1.0 if isinstance(value, float) else np.ones((), np.result_type(ops.strip(value)))
+            grads = rebuild(pullback([seed]))
         finally:
             tape.release()
         return pullback.out, grads[0] if single else tuple(grads)
@@ -535,12 +549,14 @@ def checkpoint(fn):
     from .registry import Op
 
     def segment_jvp(tangents, out, *args):
-        filled = [np.zeros(shape_of(a)) if t is None else t for t, a in zip(tangents, args)]
         from .forward import jvp as forward_jvp
-        return forward_jvp(fn, args, tuple(filled))[1]
+        moving = [i for i, t in enumerate(tangents) if t is not None]
+        return forward_jvp(_of_positions(fn, args, moving), [args[i] for i in moving],
+                           [tangents[i] for i in moving])[1]
 
     def segment_vjp(cotangent, argnum, out, *args):
-        return vjp(fn, *args)[1](cotangent)[argnum]   # recompute, then pull back
+        # recompute, then pull back: only args[argnum] varies (indices stay fixed)
+        return vjp(_of_positions(fn, args, [argnum]), args[argnum])[1](cotangent)[0]
 
     op = Op(f"checkpoint({getattr(fn, '__name__', 'fn')})", fn, jvp=segment_jvp, vjp=segment_vjp,
             jax=None, cost=lambda out, *args: 0, saves=("args",))
@@ -548,3 +564,13 @@ def checkpoint(fn):
     def checkpointed(*args):
         return apply(op, *args)
     return checkpointed
+
+
+def _of_positions(fn, args, positions):
+    """fn as a function of the arguments at `positions`, the others fixed."""
+    def partial_fn(*values):
+        full = list(args)
+        for i, value in zip(positions, values):
+            full[i] = value
+        return fn(*full)
+    return partial_fn

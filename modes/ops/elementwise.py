@@ -257,7 +257,8 @@ WHERE = elementwise("where", np.where,
 SIGN = non_differentiable("sign", np.sign, lambda x: _jnp().sign(x))
 FLOOR = non_differentiable("floor", np.floor, lambda x: _jnp().floor(x))
 CEIL = non_differentiable("ceil", np.ceil, lambda x: _jnp().ceil(x))
-ROUND = non_differentiable("round", np.round, lambda x: _jnp().round(x))
+ROUND = non_differentiable("round", lambda x, decimals=0: np.round(x, decimals),
+                           lambda x, decimals=0: _jnp().round(x, decimals))
 
 
 # --- the functions rules and users call ------------------------------------
@@ -295,4 +296,4 @@ def where(condition, a, b): return apply(WHERE, strip(condition), a, b)
 def sign(x): return apply(SIGN, x)
 def floor(x): return apply(FLOOR, x)
 def ceil(x): return apply(CEIL, x)
-def round_(x): return apply(ROUND, x)
+def round_(x, decimals=0): return apply(ROUND, x, decimals=decimals)

@@ -15,8 +15,9 @@ from ..registry import Op, apply, register, shape_of, size_of
 from . import domains
 from .elementwise import absolute, add, mul, sqrt
 from .reductions import max as max_
+from .reductions import min as min_
 from .reductions import sum as sum_
-from .shape import align_batched, broadcast_to, getitem, reshape, swapaxes, transpose
+from .shape import align_batched, broadcast_to, getitem, reshape, squeeze, swapaxes, transpose
 
 
 def _jnp():
@@ -210,7 +211,13 @@ def outer(a, b):
 
 
 def inner(a, b):
-    return sum_(mul(a, b), axis=-1) if len(shape_of(a)) <= 1 else dot(a, swapaxes(b, -1, -2))
+    """Sum over the last axes of a and b: shape a.shape[:-1] + b.shape[:-1]."""
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if na == 0 or nb == 0:
+        return mul(a, b)
+    if na == 1 or nb == 1:
+        return sum_(mul(a, b), axis=-1)
+    return dot(a, swapaxes(b, -1, -2))
 
 
 def vdot(a, b):
@@ -218,17 +225,34 @@ def vdot(a, b):
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
-    """Vector norms (ord None/2, 1, inf) and the Frobenius norm, via registry ops."""
-    if axis is None and len(shape_of(x)) == 2 and ord not in (None, "fro"):
-        raise NotImplementedError(f"linalg.norm with ord={ord!r} of a matrix has no rule in fwdrev; "
-                                  "register it with modes.defop")
-    if ord in (None, 2, "fro"):
-        return sqrt(sum_(mul(x, x), axis=axis, keepdims=keepdims))
-    if ord == 1:
-        return sum_(absolute(x), axis=axis, keepdims=keepdims)
-    if ord in (np.inf, "inf"):
-        return max_(absolute(x), axis=axis, keepdims=keepdims)
-    raise NotImplementedError(f"linalg.norm with ord={ord!r} has no rule in fwdrev; register it with modes.defop")
+    """np.linalg.norm via registry ops: vector norms (ord None/2, 1, inf) over
+    one axis, matrix norms (None/'fro', 1, inf, -1, -inf) over two. The
+    spectral and nuclear norms need an SVD: no rule."""
+    ndim = len(shape_of(x))
+    if axis is None and ord is None:           # the 2-norm of all elements
+        return sqrt(sum_(mul(x, x), axis=None, keepdims=keepdims))
+    if axis is None:
+        if ndim not in (1, 2):
+            raise ValueError("Improper number of dimensions to norm.")
+        axis = tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if len(axes) == 1 and ord in (None, 2):
+        return sqrt(sum_(mul(x, x), axis=axes, keepdims=keepdims))
+    if len(axes) == 1 and ord == 1:
+        return sum_(absolute(x), axis=axes, keepdims=keepdims)
+    if len(axes) == 1 and ord in (np.inf, "inf"):
+        return max_(absolute(x), axis=axes, keepdims=keepdims)
+    if len(axes) == 2 and ord in (None, "fro"):
+        return sqrt(sum_(mul(x, x), axis=axes, keepdims=keepdims))
+    if len(axes) == 2 and ord in (1, -1, np.inf, -np.inf):
+        rows, columns = (a % ndim for a in axes)
+        summed_over, extreme_over = (rows, columns) if ord in (1, -1) else (columns, rows)
+        extreme = max_ if ord in (1, np.inf) else min_
+        total = extreme(sum_(absolute(x), axis=summed_over, keepdims=True), axis=extreme_over,
+                        keepdims=True)
+        return total if keepdims else squeeze(total, axis=(rows, columns))
+    raise NotImplementedError(f"linalg.norm with ord={ord!r} over axes {axes} has no rule in fwdrev; "
+                              "register one with modes.defop")
 
 
 def trace(x):

@@ -16,6 +16,15 @@ from .elementwise import equal_zero, exp, mul, sqrt, strip, sub, truediv, where
 from .shape import broadcast_to, getitem, reshape
 
 
+def refuse_options(name, **options):
+    """NumPy options fwdrev does not differentiate (out=, where=, initial=)."""
+    given = [key for key, value in options.items() if value is not None and value is not np._NoValue]
+    if given:
+        from ..numpy_dispatch import UnsupportedFunction
+        raise UnsupportedFunction(f"{name} with {', '.join(f'{key}=' for key in given)} has no "
+                                  f"differentiation rule in fwdrev; compute it without them")
+
+
 def normalize_axis(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
@@ -112,14 +121,15 @@ CUMSUM.batch = shift_axis_batch(CUMSUM)
 # --- products and extremes -------------------------------------------------
 def _prod_partial(out, x, axis, keepdims):
     # d prod(x)/dx_i = product of the others; written without dividing by zero:
-    # no zero: out / x_i; one zero: the product of the rest at the zero, 0 elsewhere.
+    # out / x_i at every nonzero x_i (0 when a zero is among the others, and
+    # still differentiable: its derivative there is the product of the rest);
+    # at a lone zero, the product of the nonzeros; at several zeros, 0.
     zero = equal_zero(x)
     zeros = np.sum(zero, axis=axis, keepdims=True)
     safe_x = where(zero, 1.0, x)
-    product_of_nonzeros = prod(safe_x, axis, True)
     out_kept = reshape(out, kept_shape(shape_of(x), axis))
-    return where(zeros == 0, truediv(out_kept, safe_x),
-                 where(zero & (zeros == 1), product_of_nonzeros, 0.0))
+    at_zero = where(zeros == 1, prod(safe_x, axis, True), 0.0)
+    return where(zero, at_zero, truediv(out_kept, safe_x))
 
 
 def _extreme_partial(out, x, axis, keepdims):
@@ -190,7 +200,8 @@ SOFTMAX.batch = shift_axis_batch(SOFTMAX)
 # --- the functions rules and users call --------------------------------------
 def _over_axes(op):
     """NumPy's signature for a reduction: axis None, an int or a tuple."""
-    def reduce(x, axis=None, keepdims=False):
+    def reduce(x, axis=None, keepdims=False, dtype=None, out=None, **options):
+        refuse_options(f"numpy.{op.name}", out=out, **options)
         return apply(op, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
     reduce.__name__ = op.name
     return reduce

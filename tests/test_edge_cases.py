@@ -1,0 +1,114 @@
+"""Edge cases found by testing the engines as users write code; each was a
+bug once. Expected values are closed forms or NumPy's own results."""
+
+import numpy as np
+import pytest
+
+import modes
+from modes import forward, reverse
+from modes.numpy_dispatch import UnsupportedFunction
+
+ENGINES = [forward.grad, reverse.grad]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_inner_with_vectors_matrices_and_scalars(engine):
+    A, v = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), np.array([1.0, 0.0, -1.0])
+    np.testing.assert_array_equal(engine(lambda a: np.sum(np.inner(a, v)))(A), np.tile(v, (2, 1)))
+    np.testing.assert_array_equal(engine(lambda b: np.sum(np.inner(A, b)))(v), A.sum(axis=0))
+    assert engine(lambda s: np.sum(np.inner(s, v)))(2.0) == np.sum(v)
+
+
+@pytest.mark.parametrize("ord_", [1, -1, np.inf, -np.inf, "fro", None])
+def test_matrix_norms_match_numpy(ord_):
+    X = np.array([[1.0, -2.0], [3.0, 4.0]])
+    value, g = reverse.value_and_grad(lambda a: np.linalg.norm(a, ord=ord_, axis=(0, 1)))(X)
+    assert value == pytest.approx(np.linalg.norm(X, ord=ord_, axis=(0, 1)))
+    np.testing.assert_allclose(g, forward.grad(lambda a: np.linalg.norm(a, ord=ord_, axis=(0, 1)))(X))
+    if ord_ == 1:      # the largest column sum is column 1: d/dX = sign there
+        np.testing.assert_array_equal(g, [[0, -1], [0, 1]])
+
+
+def test_norms_numpy_refuses_or_fwdrev_cannot_differentiate():
+    with pytest.raises(ValueError, match="dimensions"):
+        reverse.grad(lambda a: np.linalg.norm(a, ord=1))(np.ones((2, 2, 2)))
+    with pytest.raises(NotImplementedError, match="ord=2"):
+        reverse.grad(lambda a: np.linalg.norm(a, ord=2))(np.eye(2))
+
+
+def test_second_derivatives_of_prod_with_a_zero():
+    # d2 prod / dx_i dx_j = product of the others, at x = (0, 2, 3)
+    expected = np.array([[0.0, 3.0, 2.0], [3.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
+    x = np.array([0.0, 2.0, 3.0])
+    np.testing.assert_array_equal(modes.hessian(np.prod)(x), expected)
+    np.testing.assert_array_equal(reverse.jacobian(reverse.grad(np.prod))(x), expected)
+
+
+def test_float32_stays_float32():
+    x = np.array([1.0, 2.0], np.float32)
+    f = lambda a: np.sum(a * a)
+    for derivative in (reverse.grad(f)(x), forward.grad(f)(x), reverse.jacobian(np.sin)(x),
+                       forward.jacobian(np.sin)(x), modes.hessian(f)(x),
+                       forward.jvp(np.sin, (x,), (np.ones(2, np.float32),))[1]):
+        assert derivative.dtype == np.float32
+
+
+def test_an_error_in_f_gives_the_arrays_back():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(UnsupportedFunction):
+        reverse.grad(lambda a: np.sum(np.sinh(a)))(x)
+    x[0] = 5.0          # writeable again
+
+
+def test_the_base_of_a_saved_view_is_locked_too():
+    C = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    out, vjp_fn = reverse.vjp(lambda a: np.sum(a * C[0]), np.ones(3))
+    with pytest.raises(ValueError, match="read-only"):
+        C[0, :] = 100.0
+    np.testing.assert_array_equal(vjp_fn(1.0)[0], [1.0, 2.0, 3.0])
+
+
+def test_vjp_inputs_are_copied_so_a_training_step_can_update_them():
+    W = np.array([1.0, 2.0, 3.0])
+    loss, vjp_fn = reverse.vjp(lambda w: np.sum(w ** 2), W)
+    (g,) = vjp_fn(1.0)
+    W -= 0.1 * g                                   # like jax.vjp: the call saw a copy
+    np.testing.assert_array_equal(vjp_fn(1.0)[0], [2.0, 4.0, 6.0])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_checkpoint_with_an_index_argument(engine):
+    segment = reverse.checkpoint(lambda t, index: t[index] ** 2)
+    g = engine(lambda a: np.sum(segment(a, np.array([0, 2]))))(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(g, [2.0, 0.0, 6.0])
+
+
+def test_empty_inputs_and_outputs():
+    assert reverse.jacobian(lambda a: a[2:2])(np.ones(3)).shape == (0, 3)
+    assert forward.jacobian(lambda a: a[2:2])(np.ones(3)).shape == (0, 3)
+    assert forward.grad(np.sum)(np.zeros(0)).shape == (0,)
+    assert reverse.grad(np.sum)(np.zeros(0)).shape == (0,)
+
+
+def test_unsupported_functions_and_options_are_named():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(UnsupportedFunction, match=r"numpy\.fmax"):
+        reverse.grad(lambda a: np.sum(np.fmax(a, 0.0)))(x)
+    with pytest.raises(UnsupportedFunction, match=r"numpy\.linalg\.inv.*np\.linalg\.inv"):
+        reverse.grad(lambda a: np.sum(np.linalg.inv(a)))(np.eye(2))
+    with pytest.raises(UnsupportedFunction, match="where="):
+        reverse.grad(lambda a: np.sum(a, where=np.array([True, False])))(x)
+
+
+def test_round_with_decimals_and_copy():
+    x = np.array([1.234, 2.345])
+    np.testing.assert_array_equal(reverse.grad(lambda a: np.sum(np.round(a, 2) + a.copy() * 2))(x), [2.0, 2.0])
+    assert forward.jvp(lambda a: a * a, (2.0,), (1,)) == (4.0, 4.0)
+
+
+def test_numpy_options_fwdrev_does_not_take_are_named():
+    x = np.ones(2)
+    with pytest.raises(UnsupportedFunction, match=r"numpy\.reshape does not take order="):
+        reverse.grad(lambda a: np.sum(np.reshape(a, (2,), order="F")))(x)
+    with pytest.raises(UnsupportedFunction, match=r"numpy\.multiply does not take out="):
+        reverse.grad(lambda a: np.sum(np.multiply(a, a, out=np.zeros(2))))(x)
