@@ -12,6 +12,8 @@ calls (perturbation confusion, Siskind & Pearlmutter). Every call gets a fresh
 the rest as constants, so `D(x -> x * D(y -> x + y)(1))(1) == 1`.
 """
 
+import functools
+
 import numpy as np
 
 from . import ops
@@ -180,18 +182,38 @@ def jacobian(f, argnums=0, chunk=None):
 
 def basis_chunk(leaves, start, count):
     """Tangents for basis directions start..start+count, one array per leaf
-    with a leading axis of `count`."""
+    with a leading axis of `count`: column blocks of rows of the identity."""
+    rows = _identity_rows(sum(size_of(leaf) for leaf in leaves), start, count)
     seeds, offset = [], 0
     for leaf in leaves:
-        size, shape = size_of(leaf), shape_of(leaf)
-        block = np.zeros((count, size), dtype=_float_type(leaf))
-        rows = np.arange(count)
-        columns = start + rows - offset
-        inside = (columns >= 0) & (columns < size)
-        block[rows[inside], columns[inside]] = 1.0
-        seeds.append(block.reshape((count,) + shape))
+        size = size_of(leaf)
+        block = rows[:, offset:offset + size].astype(_float_type(leaf), copy=False)
+        seeds.append(block.reshape((count,) + shape_of(leaf)))
         offset += size
     return seeds
+
+
+CACHED_SEED_ELEMENTS = 2 ** 20     # 8 MiB of float64
+
+
+def _make_identity_rows(n, start, count):
+    """Rows start..start+count of the n x n identity, read-only."""
+    rows = np.zeros((count, n))
+    rows[np.arange(count), np.arange(start, start + count)] = 1.0
+    rows.flags.writeable = False
+    return rows
+
+
+# A Jacobian is usually wanted again at the same size (in a loop), so small
+# seeds are kept for the next call, as ForwardDiff.jl keeps them in a
+# JacobianConfig: making an n x n identity costs page faults, not arithmetic.
+_cached_identity_rows = functools.lru_cache(maxsize=4)(_make_identity_rows)
+
+
+def _identity_rows(n, start, count):
+    if n * count > CACHED_SEED_ELEMENTS:
+        return _make_identity_rows(n, start, count)
+    return _cached_identity_rows(n, start, count)
 
 
 def assemble_jacobian(out, rows, leaves, rebuild, single, rows_are_inputs):
