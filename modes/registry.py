@@ -32,12 +32,10 @@ class Op:
     """One primitive: the primal and everything needed to differentiate it."""
 
     __slots__ = ("name", "impl", "jvp", "vjp", "jax", "cost", "domain",
-                 "examples", "nondiff", "batch", "elementwise", "partials", "vjp_into", "saves",
-                 "doc")
+                 "examples", "nondiff", "batch", "elementwise", "partials", "vjp_into", "saves")
 
     def __init__(self, name, impl, *, jvp, vjp, jax, cost, domain=None, examples=None,
-                 nondiff=(), batch=None, elementwise=False, partials=None, saves=("args", "out"),
-                 doc=""):
+                 nondiff=(), batch=None, elementwise=False, partials=None, saves=("args", "out")):
         self.name = name
         self.impl = impl            # NumPy primal: impl(*args, **params)
         self.jvp = jvp              # None: not differentiable (derivative 0)
@@ -57,7 +55,6 @@ class Op:
         # A tape keeps only these (the rest as `Unsaved` shapes): its memory is
         # the residuals the backward pass needs, not every intermediate.
         self.saves = tuple(saves)
-        self.doc = doc
 
     def __call__(self, *args, **params):
         return apply(self, *args, **params)
@@ -105,7 +102,7 @@ class Tag:
         self.alive = True
 
 
-_flop_counters: list = []   # active `count_flops` contexts
+FLOP_COUNTERS: list = []   # active `count_flops` contexts
 
 
 def apply(op: Op, *args, **params):
@@ -121,7 +118,7 @@ def apply(op: Op, *args, **params):
 def evaluate(op: Op, args, params):
     """Run the primal on plain values (no boxes), counting its flops."""
     out = op.impl(*args, **params)
-    if _flop_counters:
+    if FLOP_COUNTERS:
         count(op, out, args, params)
     return out
 
@@ -130,7 +127,7 @@ def count(op: Op, out, args, params):
     """Add one evaluation of `op` to the active flop counters (for arithmetic
     an engine does itself, without `evaluate`)."""
     flops = op.cost(out, *args, **params)
-    for counter in _flop_counters:
+    for counter in FLOP_COUNTERS:
         counter.add(op.name, flops)
 
 
@@ -154,11 +151,11 @@ class count_flops:
         self.by_op[name] = self.by_op.get(name, 0) + flops
 
     def __enter__(self):
-        _flop_counters.append(self)
+        FLOP_COUNTERS.append(self)
         return self
 
     def __exit__(self, *exc):
-        _flop_counters.remove(self)
+        FLOP_COUNTERS.remove(self)
 
 
 # ---------------------------------------------------------------------------
@@ -225,12 +222,12 @@ def input_size_cost(out, x, *args, **params):
 # ---------------------------------------------------------------------------
 # Deriving rules: a linear op needs only its transpose
 
-def linear(name, primal, transpose, *, jax, examples, batch, cost=no_cost, doc=""):
+def linear(name, primal, transpose, *, jax, examples, batch, cost=no_cost):
     """A linear op L: its JVP is L applied to the tangents (zeros filled in for
     constant arguments), its VJP is `transpose(cotangent, argnum, *primals, **params)`,
     which reads the primals' shapes only: nothing needs saving."""
     op = Op(name, primal, jvp=None, vjp=None, jax=jax, cost=cost,
-            examples=examples, batch=batch, saves=(), doc=doc)
+            examples=examples, batch=batch, saves=())
 
     def jvp(tangents, out, *primals, **params):
         if all(t is None for t in tangents):

@@ -26,7 +26,8 @@ from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .ops.elementwise import local_gradients
 from .pytree import flatten
-from .registry import BUILT_IN, REGISTRY, Box, Tag, _flop_counters, apply, count, evaluate, shape_of, size_of, vjp_of
+from .registry import (BUILT_IN, FLOP_COUNTERS, REGISTRY, Box, Tag, apply, count, evaluate, shape_of,
+                       size_of, vjp_of)
 
 
 class EscapedTracer(RuntimeError):
@@ -206,7 +207,7 @@ def _scalar_operator(op, reflected=False):
 
     def operator_method(self, other):
         tape = self.tag
-        if type(self.value) is not float or not tape.alive or _flop_counters:
+        if type(self.value) is not float or not tape.alive or FLOP_COUNTERS:
             return generic(self, other)
         kind = type(other)
         if kind is float or kind is int:
@@ -253,7 +254,7 @@ def backward(tape, seeds):
         if op is None:            # an input: nothing further back
             continue
         if local is not None and isinstance(cotangent, float):
-            if _flop_counters:
+            if FLOP_COUNTERS:
                 _count_scalar_backward(parents, local, cotangents)
             for parent, partial in zip(parents, local):     # ct[parent] += ct * local gradient
                 if parent >= 0 and partial is not None:
@@ -300,7 +301,7 @@ def _accumulate(cotangents, owned, index, contribution, fresh=False):
         owned[index] = fresh and contribution.flags.writeable
     elif owned[index] and isinstance(contribution, (np.ndarray, float)) and shape_of(contribution) == previous.shape:
         np.add(previous, contribution, out=previous)
-        if _flop_counters:
+        if FLOP_COUNTERS:
             count(ADD, previous, (previous, contribution), {})
     else:
         total = ops.add(previous, contribution)

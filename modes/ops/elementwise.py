@@ -17,8 +17,7 @@ from ..registry import Box, Op, apply, elementwise_cost, register
 from . import domains
 
 
-def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), uses_out=False,
-                doc=""):
+def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), uses_out=False):
     """`uses_out`: some partial reads the output (d e^x = e^x), so a tape keeps it."""
     def times_tangent(partial, t, out, primals, params):
         if partial == 1:
@@ -56,7 +55,7 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
     saves = (() if constant else ("args",)) + (("out",) if uses_out else ())
     return register(Op(name, primal, jvp=jvp, vjp=vjp, jax=jax, cost=elementwise_cost(flops),
                        domain=domain or (domains.real,) * arity, nondiff=nondiff,
-                       elementwise=True, partials=partials, saves=saves, doc=doc))
+                       elementwise=True, partials=partials, saves=saves))
 
 
 def local_gradients(op, out, args, parents):
@@ -67,10 +66,10 @@ def local_gradients(op, out, args, parents):
                  for p, parent in zip(op.partials, parents))
 
 
-def non_differentiable(name, primal, jax, arity=1, doc=""):
+def non_differentiable(name, primal, jax, arity=1):
     """Piecewise-constant ops (sign, floor, round): derivative 0 everywhere."""
     return register(Op(name, primal, jvp=None, vjp=None, jax=jax, cost=elementwise_cost(1),
-                       domain=(domains.real,) * arity, elementwise=True, doc=doc))
+                       domain=(domains.real,) * arity, elementwise=True))
 
 
 def _jnp():

@@ -70,9 +70,9 @@ def _examples(rng):
     return cases
 
 
-def reduction(name, primal, partial, *, jax, domain=domains.real, saves=("args", "out"), doc=""):
+def reduction(name, primal, partial, *, jax, domain=domains.real, saves=("args", "out")):
     op = Op(name, primal, jvp=None, vjp=None, jax=jax, cost=input_size_cost,
-            domain=(domain,), examples=_examples, saves=saves, doc=doc)
+            domain=(domain,), examples=_examples, saves=saves)
 
     def jvp(tangents, out, x, axis, keepdims, **params):
         return sum(mul(partial(out, x, axis, keepdims, **params), tangents[0]), axis, keepdims)

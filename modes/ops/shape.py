@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..registry import _flop_counters, apply, count, linear, no_cost, shape_of, size_of, unbroadcast
+from ..registry import FLOP_COUNTERS, apply, count, linear, no_cost, shape_of, size_of, unbroadcast
 from .elementwise import strip
 
 
@@ -156,7 +156,7 @@ GETITEM = linear("getitem", lambda x, index: x[index],
 def _getitem_vjp_into(total, ct, argnum, out, x, index):
     # reading x[i] one element at a time must not cost a dense array per read
     np.add.at(total, index, ct)
-    if _flop_counters:
+    if FLOP_COUNTERS:
         count(SCATTER_ADD, total, (ct,), dict(index=index, shape=total.shape))
 
 
