@@ -189,7 +189,6 @@ class Traced(ArrayInterface):
         return tape.record(op, tuple(values), parents, out, params)
 
 
-
 def _scalar_operator(op, reflected=False):
     """The operator `self <op> other` of Traced, with a fast path for Python
     numbers: a long scalar program (Rosenbrock over a list of floats) spends
@@ -197,8 +196,7 @@ def _scalar_operator(op, reflected=False):
     another float on this tape goes straight to the op's primal and partials
     (the same registry record; only the route is shorter). Anything else
     takes the generic route through `apply`."""
-    name = op.name
-    generic = getattr(ArrayInterface, f"__{'r' if reflected else ''}{_OPERATOR_NAMES[name]}__")
+    generic = getattr(ArrayInterface, f"__{'r' if reflected else ''}{op.name}__")
     partial_a, partial_b = op.partials
     constant_a = partial_a if partial_a in (1, -1) else None     # add, sub: no call needed
     constant_b = partial_b if partial_b in (1, -1) else None
@@ -231,11 +229,10 @@ def _scalar_operator(op, reflected=False):
 
 
 ADD, MUL = REGISTRY["add"], REGISTRY["mul"]
-_OPERATOR_NAMES = {"add": "add", "sub": "sub", "mul": "mul", "truediv": "truediv", "pow": "pow"}
 _NO_PARAMS = {}
-for _name, _method in _OPERATOR_NAMES.items():
-    setattr(Traced, f"__{_method}__", _scalar_operator(REGISTRY[_name]))
-    setattr(Traced, f"__r{_method}__", _scalar_operator(REGISTRY[_name], reflected=True))
+for _name in ("add", "sub", "mul", "truediv", "pow"):     # op names are the dunder names
+    setattr(Traced, f"__{_name}__", _scalar_operator(REGISTRY[_name]))
+    setattr(Traced, f"__r{_name}__", _scalar_operator(REGISTRY[_name], reflected=True))
 
 
 def backward(tape, seeds):
