@@ -39,9 +39,10 @@ def _parser():
                         help="only these workloads (see --list)")
     report.add_argument("--methods", nargs="+", default=[], metavar="NAME", action="extend",
                         help="only these methods (primal always runs: it is the unit of cost)")
-    report.add_argument("--max-dim", type=int, default=None, metavar="N",
-                        help="skip sizes whose swept dimension exceeds N (a workload with no "
-                             "such size runs at N alone)")
+    report.add_argument("--max-dim", type=_positive_int, default=None, metavar="N",
+                        help="skip sizes whose swept dimension exceeds N, and measure N itself "
+                             "(snapped down to a size the workload can take) as the largest; "
+                             "an error if N is below a workload's smallest size")
     report.add_argument("--jit", action="store_true", help="add jax.jit-compiled JAX variants")
     report.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     report.add_argument("--list", action="store_true", help="list workloads and methods, and exit")
@@ -52,6 +53,17 @@ def _parser():
         sub = commands.add_parser(name, help=help_text, add_help=False)
         sub.add_argument("args", nargs=argparse.REMAINDER)
     return parser
+
+
+def _positive_int(text):
+    """argparse type for --max-dim (argparse prefixes the option's name)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def _single_threaded_blas():

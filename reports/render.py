@@ -19,9 +19,10 @@ import numpy as np
 MEASURED = ("ok", "over-budget")
 CAPTIONS = {
     "overview": "Cost of the gradient of each R^n -> R workload relative to f itself. Left: operation "
-                "counts from the op registry's cost model (deterministic); right: wall time. Reverse mode "
-                "(red) stays a small constant times f; forward mode with one direction per pass (blue) "
-                "grows like n, the dashed line.",
+                "counts from the op registry's cost model (deterministic); right: wall time. In theory reverse "
+                "mode (red) stays a small constant times f and forward mode with one direction per pass "
+                "(blue) grows like n, the dashed line; the findings say whether the sizes measured bear "
+                "it out.",
     "crossover": "Full Jacobians of the same tanh layer in two shapes. Forward mode needs one pass per "
                  "input, reverse mode one per output, so they trade places where inputs and outputs are "
                  "equal in number (n = m = 64, dotted). Top: time; bottom: operations.",
@@ -84,38 +85,116 @@ def gradient_workloads(results, workloads):
             and (results[results.workload == w.name].n_outputs == 1).all()]
 
 
+ONE_SIZE = "growth with {var} cannot be judged from one size (a larger --max-dim measures more)"
+FLAT, LINEAR = 0.25, 0.25       # how far a fitted slope of cost / f may stray from theory's 0 or 1
+
+
+def _sizes(rows):
+    return sorted(set(rows.dim))
+
+
+def _list(items):
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _one_size_note(rows, method, what):
+    """The sentence for a method measured at a single size of each workload:
+    its cost there, and no claim about growth."""
+    at = rows.loc[rows.groupby("workload").dim.idxmax()]
+    where = _list([f"{r.workload} at n = {r.dim:,}" for r in at.itertuples()])
+    return (f"{method} mode's {what} was {_range(at.flops_ratio.min(), at.flops_ratio.max())} x f in "
+            f"operations and {_range(at.ratio_to_f.min(), at.ratio_to_f.max())} x f in time, measured at "
+            f"one size only ({where}): " + ONE_SIZE.format(var="n") + ".")
+
+
+def _split_by_sizes(rows):
+    """(rows of workloads measured at >= 2 sizes, rows of those at one size)."""
+    counts = rows.groupby("workload").dim.nunique()
+    several = counts[counts >= 2].index
+    return rows[rows.workload.isin(several)], rows[~rows.workload.isin(several)]
+
+
+def _fitted(slopes, method, names):
+    """Finite fitted slopes of cost / f for `method` on the workloads `names`."""
+    rows = slopes[(slopes.method == method) & slopes.workload.isin(list(names))]
+    values = rows.ratio_slope.astype(float)
+    return values[np.isfinite(values)]
+
+
+def _reverse_finding(rev, slopes, grads):
+    grown, single = _split_by_sizes(rev)
+    said = []
+    if not grown.empty:
+        names = sorted(set(grown.workload))
+        fitted = _fitted(slopes, "reverse", names)
+        largest = grown.loc[grown.groupby("workload").dim.idxmax()]
+        worst = grown.loc[grown.flops_ratio.idxmax()]
+        if not fitted.empty and fitted.abs().max() <= FLAT:
+            verdict = "did not grow with n"
+        elif not fitted.empty:
+            verdict = "grew with n, against the theory's constant"
+        else:
+            verdict = "was measured at several sizes"
+        text = (f"Reverse mode's gradient cost {verdict}: at the largest size of "
+                f"{_plural(len(names), 'gradient workload')} measured at two or more sizes it was "
+                f"{_range(largest.flops_ratio.min(), largest.flops_ratio.max())} x f in operations "
+                f"(cost model; up to n = {grown.dim.max():,}), at most {_fmt(worst.flops_ratio)} x f at any "
+                f"size ({worst.workload}, n = {worst.dim:,})")
+        if not fitted.empty:
+            text += (f"; the fitted slope of cost / f against n was "
+                     f"{_range(fitted.min(), fitted.max(), _slope)} (theory 0)")
+        text += (f". In wall time it stayed within {_fmt(grown.ratio_to_f.max())} x f, the rest being "
+                 f"Python's per-operation overhead, which weighs most when f is cheap." + _above_target(rev))
+        said.append(text)
+    if not single.empty:
+        said.append(_one_size_note(single, "Reverse", "gradient cost")
+                    + ("" if not grown.empty else _above_target(rev)))
+    return said
+
+
+def _forward_finding(fwd, slopes):
+    grown, single = _split_by_sizes(fwd)
+    said = []
+    if not grown.empty:
+        names = sorted(set(grown.workload))
+        fitted = _fitted(slopes, "forward", names)
+        top = grown.loc[grown.dim.idxmax()]
+        if not fitted.empty and (fitted - 1).abs().max() <= LINEAR:
+            verdict = "grew like n, as theory says"
+        elif not fitted.empty:
+            verdict = "did not grow like n as theory says (small sizes, where constant costs still count)"
+        else:
+            verdict = "was measured at several sizes"
+        text = (f"Forward mode with one direction per pass {verdict}: {_fmt(top.flops_ratio)} x f in "
+                f"operations and {_fmt(top.ratio_to_f)} x f in time at n = {top.dim:,} on {top.workload}")
+        if not fitted.empty:
+            text += (f"; the fitted slope of cost / f against n was "
+                     f"{_range(fitted.min(), fitted.max(), _slope)} (theory 1)")
+        said.append(text + ".")
+    if not single.empty:
+        said.append(_one_size_note(single, "Forward", "cost with one direction per pass"))
+    return said
+
+
 def findings(report, workloads):
-    """The report's conclusions, each a sentence backed by the table."""
+    """The report's conclusions, each a sentence backed by the table. A claim
+    about growth needs two or more sizes (a slope, as many as its fit needs;
+    a crossover, the sizes either side of it)."""
     results, slopes = report.results, report.slopes
     said = []
     grads = gradient_workloads(results, workloads)
+    names = [w.name for w in grads]
     if grads:
-        rev = results[results.workload.isin([w.name for w in grads]) & (results.method == "reverse")
+        rev = results[results.workload.isin(names) & (results.method == "reverse")
                       & results.status.isin(MEASURED)]
         if not rev.empty:
-            largest = rev.loc[rev.groupby("workload").dim.idxmax()]
-            worst = rev.loc[rev.flops_ratio.idxmax()]
-            fitted = slopes[(slopes.method == "reverse") & slopes.workload.isin([w.name for w in grads])]
-            said.append(
-                f"Reverse mode's gradient cost did not grow with n: at the largest size of "
-                f"{_plural(len(grads), 'gradient workload')} it was "
-                f"{_range(largest.flops_ratio.min(), largest.flops_ratio.max())} x f in operations "
-                f"(cost model; up to n = {rev.dim.max():,}), at most {_fmt(worst.flops_ratio)} x f at any "
-                f"size ({worst.workload}, n = {worst.dim:,}); the fitted slope of cost / f against n was "
-                f"{_range(fitted.ratio_slope.min(), fitted.ratio_slope.max(), _slope)} (theory 0). In wall time it "
-                f"stayed within {_fmt(rev.ratio_to_f.max())} x f, the rest being Python's per-operation "
-                f"overhead, which weighs most when f is cheap." + _above_target(rev))
-        fwd = results[results.workload.isin([w.name for w in grads]) & (results.method == "forward")
+            said += _reverse_finding(rev, slopes, grads)
+        fwd = results[results.workload.isin(names) & (results.method == "forward")
                       & results.status.isin(MEASURED)]
         if not fwd.empty:
-            top = fwd.loc[fwd.dim.idxmax()]
-            fitted = slopes[(slopes.method == "forward") & slopes.workload.isin([w.name for w in grads])]
-            said.append(
-                f"Forward mode with one direction per pass grew like n, as theory says: "
-                f"{_fmt(top.flops_ratio)} x f in operations and {_fmt(top.ratio_to_f)} x f in time at "
-                f"n = {top.dim:,} on {top.workload}; the fitted slope of cost / f against n was "
-                f"{_range(fitted.ratio_slope.min(), fitted.ratio_slope.max(), _slope)} (theory 1).")
-        chunked = results[results.workload.isin([w.name for w in grads])
+            said += _forward_finding(fwd, slopes)
+        chunked = results[results.workload.isin(names)
                           & results.method.isin(["forward-chunked", "reverse"])
                           & results.status.isin(MEASURED)]
         if not chunked.empty:
@@ -124,12 +203,14 @@ def findings(report, workloads):
                 ratio = (pivot["forward-chunked"] / pivot["reverse"]).dropna()
                 if not ratio.empty:
                     w, d = ratio.idxmax()
+                    speed = (f"it was still up to {_fmt(ratio.max())} x slower than one reverse pass"
+                             if ratio.max() > 1 else
+                             f"it was at worst {_fmt(ratio.max())} x the time of one reverse pass")
                     said.append(
                         f"Carrying all n directions in one forward pass (chunked) removes the per-pass "
-                        f"Python overhead but not the arithmetic: it was still up to {_fmt(ratio.max())} x "
-                        f"slower than one reverse pass ({w}, n = {d:,}), and its tangents take n times f's "
-                        f"memory.")
-    said += _crossover_findings(report.crossovers, workloads)
+                        f"Python overhead but not the arithmetic: {speed} ({w}, n = {d:,}), and its "
+                        f"tangents take n times f's memory.")
+    said += _crossover_findings(report.crossovers, workloads, results)
     said += _checkpoint_findings(results, workloads)
     said += _accuracy_findings(results)
     said += _jax_findings(results, grads)
@@ -148,9 +229,25 @@ def _above_target(rev, target=4.0):
             + ", ".join(f"{w} (up to {_fmt(r)} x f)" for w, r in worst.items()) + ".")
 
 
-def _crossover_findings(crossovers, workloads):
+def _crossover_findings(crossovers, workloads, results=None):
+    """Where forward and reverse mode traded places. `crossovers` only holds
+    pairs measured at two or more common sizes, and a crossing found there
+    lies between two measured sizes; a crossover workload measured at fewer
+    sizes gets a sentence saying so, and no claim."""
     said = []
     by_name = {w.name: w for w in workloads}
+    if results is not None:
+        for w in workloads:
+            if "crossover" not in w.tags or any(c["workload"] == w.name for c in crossovers):
+                continue
+            rows = results[(results.workload == w.name) & results.method.isin(["forward", "reverse"])
+                           & results.status.isin(MEASURED)]
+            common = sorted(set(rows[rows.method == "forward"].dim) & set(rows[rows.method == "reverse"].dim))
+            if len(common) == 1:
+                var = w.dim_label.split()[0]
+                said.append(f"On {w.name}, forward and reverse mode were both measured at one size only "
+                            f"({var} = {common[0]:,}): where they cross cannot be judged (a larger "
+                            f"--max-dim measures more).")
     for workload in dict.fromkeys(c["workload"] for c in crossovers):
         w = by_name[workload]
         var = w.dim_label.split()[0]
@@ -159,6 +256,8 @@ def _crossover_findings(crossovers, workloads):
         if not parts:
             continue
         timed, counted = parts.get("seconds"), parts.get("flops")
+        some = counted or timed
+        low, high = min(some["dims"]), max(some["dims"])
         text = f"On {workload} ({w.formula.split(',  ')[-1]}), "
         if timed and timed["at"] is not None:
             pass_of = "input" if timed["winner_above"] == "forward" else "output"
@@ -168,15 +267,27 @@ def _crossover_findings(crossovers, workloads):
             text += (f"{timed['winner_above']} mode was faster at every {var} measured "
                      f"({min(timed['dims'])} to {max(timed['dims'])})")
         if counted:
-            text += (f", and above {var} ~ {counted['at']:.0f} in operations" if counted["at"] is not None
-                     else f"; in operations {counted['winner_above']} mode was cheaper throughout")
-        some = counted or timed
+            same = (timed and timed["at"] is not None and counted["at"] is not None
+                    and timed["winner_above"] == counted["winner_above"])
+            text += ", and" if same else ("; " if timed else "")
+            if same:
+                text += f" above {var} ~ {counted['at']:.0f} in operations"
+            elif counted["at"] is not None:
+                text += (f"in operations {counted['winner_above']} mode overtook {counted['winner_below']} "
+                         f"mode above {var} ~ {counted['at']:.0f}")
+            else:
+                text += (f"in operations {counted['winner_above']} mode was cheaper at every {var} "
+                         f"measured ({low} to {high})")
         text += f". Theory: the passes are equal in number at {var} = {some['fixed']}"
+        if not low <= some["fixed"] <= high:
+            text += f", outside the sizes measured ({low} to {high}), so not tested here"
         if counted and counted["c_forward"]:
             text += (f"; with the measured cost per pass (forward {counted['c_forward']:.2f} x f per "
                      f"direction, as it recomputes f each pass; reverse {counted['c_reverse']:.2f} x f "
                      f"per row, after recording once) operations should cross at {var} ~ "
                      f"{counted['predicted']:.0f}")
+            if not low <= counted["predicted"] <= high:
+                text += " (outside the sizes measured)"
         said.append(text + ".")
     return said
 
@@ -365,7 +476,8 @@ def _markdown(report, workloads, methods, settings, env, said):
     return "\n".join(parts)
 
 
-_SLOPE_NOTE = ("Ops slope: operations against the swept size (theory: f's exponent plus that of the "
+_SLOPE_NOTE = ("A slope needs two or more sizes: n/a where fewer were measured (a larger --max-dim "
+               "measures more). Ops slope: operations against the swept size (theory: f's exponent plus that of the "
                "number of passes). Ops/f slope: the same relative to f (theory: 1 for a method paying per "
                "input when the inputs grow, or per output when the outputs grow; 0 otherwise). Time slopes "
                "are lower than op-count slopes at small sizes, where Python's fixed per-operation cost "

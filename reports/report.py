@@ -62,13 +62,63 @@ def select(options):
     names = options.methods or DEFAULT_METHODS + (("jax-jacfwd-jit", "jax-jacrev-jit") if options.jit else ())
     names = ("primal",) + tuple(n for n in names if n != "primal")   # f is the unit of cost
     methods = [METHODS[n] for n in METHODS if n in names]
-    plan = []
+    cap = options.max_dim
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap < 1):
+        raise ValueError(f"--max-dim: expected a positive integer, got {cap!r}")
+    plan, too_small = [], []
     for workload in workloads:
-        dims = workload.full if options.mode == "full" else workload.quick
-        if options.max_dim is not None:     # no size small enough: run at the cap itself
-            dims = [d for d in dims if d <= options.max_dim] or [options.max_dim]
+        dims = list(workload.full if options.mode == "full" else workload.quick)
+        if cap is not None:
+            dims, smallest = capped_dims(workload, dims, cap)
+            if not dims:
+                too_small.append(f"{workload.name} ({smallest:,})")
+                continue
         plan.append((workload, dims))
+    if too_small:
+        raise ValueError(f"--max-dim {cap:,} is below the smallest size of " + ", ".join(too_small)
+                         + ": raise --max-dim, or leave such workloads out with --workload")
     return plan, methods
+
+
+def _size_of(workload, dim):
+    """The swept dimension `workload.make(dim)` actually builds (a family may
+    round a requested size to its nearest member)."""
+    return workload.make(dim, np.random.default_rng(0)).dim
+
+
+def valid_size(workload, dim):
+    """Whether `dim` is a member of the workload's family (det-minors: a
+    square; mlp and gmm: whole hidden units / components; ...)."""
+    return dim >= 1 and _size_of(workload, dim) == dim
+
+
+def largest_valid_size(workload, cap, floor=1):
+    """The largest member of the family that is <= cap (None if none >= floor)."""
+    for dim in range(cap, max(floor, 1) - 1, -1):
+        if valid_size(workload, dim):
+            return dim
+    return None
+
+
+def smallest_valid_size(workload):
+    """The smallest member of the family (at most the smallest listed size)."""
+    listed = min(workload.quick + workload.full)
+    return next((d for d in range(1, listed) if valid_size(workload, d)), listed)
+
+
+def capped_dims(workload, dims, cap):
+    """The sizes to run under --max-dim `cap`: the listed sizes <= cap, plus
+    the largest valid size <= cap when it lies above them and below the
+    largest listed size (so that the cap itself is measured, snapped down to a
+    member of the family). Returns (dims, smallest valid size); dims is empty
+    when even the smallest valid size exceeds the cap."""
+    kept = [d for d in dims if d <= cap]
+    if cap >= max(dims):
+        return kept, None
+    top = largest_valid_size(workload, cap, floor=max(kept, default=0) + 1)
+    if top is not None:
+        kept.append(top)
+    return kept, (None if kept else smallest_valid_size(workload))
 
 
 class Progress:

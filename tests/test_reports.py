@@ -163,9 +163,100 @@ def test_cli_hands_check_and_draw_their_arguments(monkeypatch, command, module):
 def test_max_dim_caps_the_sweep():
     from reports.report import Options, select
     plan, methods = select(Options(workloads=("rosenbrock", "det-minors"), max_dim=20))
-    assert dict((w.name, dims) for w, dims in plan) == {"rosenbrock": [16], "det-minors": [4, 9, 16]}
+    # the cap itself is measured as the largest size, snapped down to a square for det-minors
+    assert dict((w.name, dims) for w, dims in plan) == {"rosenbrock": [16, 20], "det-minors": [4, 9, 16]}
+    plan, _ = select(Options(workloads=("rosenbrock", "det-minors", "mlp", "gmm"), max_dim=64))
+    assert dict((w.name, dims) for w, dims in plan) == {
+        "rosenbrock": [16, 64], "det-minors": [4, 9, 16, 25], "mlp": [53], "gmm": [15, 60]}
     plan, _ = select(Options(workloads=("rosenbrock",), max_dim=8))
     assert plan[0][1] == [8]                      # no quick size fits: the cap itself
+    plan, _ = select(Options(workloads=("rosenbrock",), max_dim=10 ** 6))
+    assert plan[0][1] == list(WORKLOADS["rosenbrock"].quick)    # above every size: nothing added
+    for workload, dims in select(Options(max_dim=100))[0] + select(Options(max_dim=100, mode="full"))[0]:
+        assert max(dims) <= 100 and dims == sorted(set(dims)), workload.name
+        assert all(workload.make(d, np.random.default_rng(0)).dim == d for d in dims), workload.name
     assert methods[0].name == "primal"
     _, methods = select(Options(methods=("reverse",), jit=True))
     assert [m.name for m in methods] == ["primal", "reverse"]
+
+
+def test_max_dim_below_a_workloads_smallest_size_is_an_error(tmp_path, capsys):
+    from reports.report import Options, select
+    with pytest.raises(ValueError, match=r"--max-dim 20 .*mlp \(53\)"):
+        select(Options(workloads=("rosenbrock", "mlp"), max_dim=20))
+    out = tmp_path / "never"
+    assert cli.main(["report", "--workload", "rosenbrock", "--max-dim", "1", "--out", str(out),
+                     "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--max-dim" in err and "rosenbrock (2)" in err
+    assert not out.exists()                       # nothing ran above the cap
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_max_dim_must_be_a_positive_integer(tmp_path, capsys, value):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["report", "--workload", "rosenbrock", "--max-dim", value, "--out", str(tmp_path / "x")])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--max-dim" in err and "positive integer" in err and value in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_max_dim_measures_the_cap_itself(tmp_path, tiny_report):
+    assert sorted(set(pd.read_csv(tiny_report / "results.csv").dim)) == [16, 32]
+    out = tmp_path / "r64"
+    assert cli.main(["report", "--workload", "rosenbrock", "--methods", "reverse", "--max-dim", "64",
+                     "--out", str(out), "--no-progress"]) == 0
+    table = pd.read_csv(out / "results.csv")
+    assert sorted(set(table.dim)) == [16, 64]
+    assert set(table[table.dim == 64].status) == {"ok"}
+
+
+def test_no_growth_claim_from_one_size(tmp_path):
+    """One size measured: the findings give the cost there and say growth
+    cannot be judged; no slope, growth or crossover claim."""
+    out = tmp_path / "one"
+    assert cli.main(["report", "--workload", "rosenbrock", "tanh-wide", "--methods", "reverse", "forward",
+                     "--max-dim", "16", "--out", str(out), "--no-progress"]) == 0
+    assert set(pd.read_csv(out / "results.csv").dim) == {16}
+    summary = (out / "summary.md").read_text()
+    findings = summary[summary.index("## Findings"):summary.index("## At the largest size")]
+    for claim in ("did not grow", "grew like n", "as theory says", "fitted slope", "overtook",
+                  "faster at every", "cheaper at every", "matched the theory"):
+        assert claim not in findings, claim
+    assert findings.count("cannot be judged") == 3          # reverse, forward, the tanh-wide crossover
+    assert "one size only" in findings and "--max-dim" in findings
+
+
+def test_growth_claims_need_two_sizes(tiny_report):
+    """Two sizes measured (16 and 32): the claims come back, backed by slopes."""
+    findings = (tiny_report / "summary.md").read_text().split("## At the largest size")[0]
+    assert "Reverse mode's gradient cost did not grow with n" in findings
+    assert "grew like n, as theory says" in findings and "cannot be judged" not in findings
+
+
+def test_findings_judge_only_the_workloads_with_several_sizes():
+    """Mixed: a workload with two sizes gets the growth claim, one with a
+    single size gets the no-claim sentence."""
+    from types import SimpleNamespace
+
+    from reports import render
+    from reports.report import fit_slopes
+    rows = []
+    for workload, dims in (("rosenbrock", (16, 32)), ("logsumexp", (16,))):
+        for dim in dims:
+            for method, ratio in (("primal", 1.0), ("reverse", 2.0), ("forward", 2.0 * dim)):
+                rows.append(dict(workload=workload, method=method, dim=dim, status="ok", n_inputs=dim,
+                                 n_outputs=1, flops=ratio * dim, flops_ratio=ratio, seconds=ratio * 1e-4,
+                                 ratio_to_f=ratio, engine="fwdrev", max_rel_error=0.0))
+    results = pd.DataFrame(rows).reindex(columns=bench.COLUMNS)
+    results["note"] = ""
+    workloads = [WORKLOADS["rosenbrock"], WORKLOADS["logsumexp"]]
+    plan = [(w, None) for w in workloads]
+    methods = [METHODS[m] for m in ("primal", "reverse", "forward")]
+    report = SimpleNamespace(results=results, slopes=fit_slopes(results, plan, methods), crossovers=[])
+    said = render.findings(report, workloads)
+    growth = [s for s in said if "did not grow" in s or "grew like n" in s]
+    single = [s for s in said if "cannot be judged" in s]
+    assert len(growth) == 2 and all("logsumexp" not in s for s in growth)
+    assert len(single) == 2 and all("logsumexp at n = 16" in s for s in single)
