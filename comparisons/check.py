@@ -22,12 +22,22 @@ the array size:
 
   exact rules (JAX, our engines, a hand-written gradient, the adjoint test):
       |a - b| <= RTOL_ULPS * eps * scale
-  with scale the largest of |a|, |b| and the typical magnitude of the
-  derivative in the row. Rounding in a sum is relative to its terms, not to
-  a result that may have cancelled (a JVP of a scalar is a dot product), so
-  the typical magnitude is the root mean square of our engine's derivative
-  along random directions. For the adjoint test, two inner products,
-  scale = max(sum |u| typical(Jv), sum typical(J^T u) |v|);
+  with scale the largest of |a|, |b|, the typical magnitude of the
+  derivative in the row and the primal scale max |f(x)|. Rounding in a sum
+  is relative to its terms, not to a result that may have cancelled (a JVP
+  of a scalar is a dot product), so the typical magnitude is the root mean
+  square of our engine's derivative along random directions. Likewise a
+  rule computes a derivative from primal values (tanh' = 1 - tanh(x)^2, the
+  difference of two numbers near 1 at x = 15.5), so its rounding is
+  absolute on the scale of those values, not relative to a derivative that
+  came out tiny: two correct rules may differ by eps there. The outputs
+  f(x) are the primal values a check sees, so max |f(x)| per input element
+  an output sums over (`primal_scale`: max |f| * min(1, m / n) for m
+  outputs and n inputs, one number per check) floors the typical magnitude.
+  The inputs |x| are not used: they are not on the scale of the derivative
+  (f = 1e-10 x at x = 1e5 would then accept any gradient). For the adjoint test, two
+  inner products, scale = max(sum |u| typical(Jv), sum typical(J^T u) |v|)
+  with the same floor;
   finite differences (finite_diff's error estimate `err`, elementwise):
       |a - b| <= FD_SAFETY * err + RTOL_ULPS * eps * scale.
 Finite differences run along input coordinates (all of them, or a sample
@@ -69,13 +79,48 @@ class PrecisionWarning(UserWarning):
 # ---------------------------------------------------------------------------
 # Tolerances
 
+def _user_stacklevel():
+    """The stacklevel (for warnings.warn called by our caller) of the first
+    frame outside the comparisons package: the user's call."""
+    import os
+    import sys
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == package:
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _settings(dtype, rtol):
     eps = float(np.finfo(dtype).eps)
     if eps > np.finfo(np.float64).eps:
         warnings.warn(f"checking at {np.dtype(dtype).name} precision (eps {eps:.2g}): tolerances are "
                       "that coarse; float64 inputs check gradients far more sharply",
-                      PrecisionWarning, stacklevel=3)
+                      PrecisionWarning, stacklevel=_user_stacklevel())
     return RTOL_ULPS * eps if rtol is None else rtol
+
+
+def primal_scale(fun):
+    """The scale of the primal values the derivative rules compute from,
+    whose rounding (absolute on that scale) may dwarf a derivative that is
+    tiny (a saturated tanh or sigmoid): max |f(x)| per input an output
+    element sums over, max |f(x)| * min(1, m / n) for m float output and n
+    differentiated input elements. An elementwise f (m = n) gives max |f|;
+    a loss summing n terms gives its average term, on the scale of the
+    values each element's derivative came from (not the sum's, which grows
+    with n while no derivative's rounding does); a mean gives |f| / n, as
+    its derivatives carry the factor 1 / n too."""
+    m = sum(int(np.size(o)) for o in fun.out)
+    n = sum(int(np.size(x)) for x in fun.x)
+    largest = max(float(np.max(np.abs(np.asarray(o, dtype=np.float64)), initial=0.0)) for o in fun.out)
+    return largest * min(1.0, m / max(n, 1))
+
+
+def _with_floor(typical, floor):
+    """Typical magnitudes, each at least `floor` (elementwise)."""
+    if typical is None:
+        return None
+    return [np.maximum(np.abs(np.asarray(t, dtype=np.float64)), floor) for t in typical]
 
 
 def exact_tolerance(rtol, *arrays):
@@ -115,6 +160,19 @@ def _exact_rows(order, check, against, names, ours, reference, typical, rtol):
             for name, a, b, t in zip(names, ours, reference, typical)]
 
 
+def _names(values):
+    """modes= or against= as a tuple of names; one name as a plain string is
+    that name (not its characters)."""
+    return (values,) if isinstance(values, str) else tuple(values)
+
+
+def _compared_something(rows, notes):
+    """A check that compared nothing must not pass."""
+    if not rows:
+        raise ValueError("nothing was compared, so nothing is checked"
+                         + (": " + "; ".join(notes) if notes else ""))
+
+
 def _require(values, allowed, what):
     for v in values:
         if v not in allowed:
@@ -141,9 +199,16 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
     through the ops' JAX twins unless `jax_twin` (f written with jax.numpy)
     is given. Returns a `CheckResult`.
     """
-    modes, against = tuple(modes), tuple(against)
+    modes, against = _names(modes), _names(against)
     _require(modes, MODES, "mode")
     _require(against, AGAINST, "reference")
+    if not modes:
+        raise ValueError("modes is empty: nothing to check; choose from ('forward', 'reverse')")
+    if not set(against) & {"jax", "fd"} and not ("adjoint" in against and len(set(modes)) == 2):
+        why = ("the adjoint test needs both modes, forward and reverse" if "adjoint" in against
+               else "no reference was chosen")
+        raise ValueError(f"check_grads(modes={modes}, against={against}) would compare nothing: {why}; "
+                         "add 'jax' or 'fd' to against, or check both modes")
     if order < 1:
         raise ValueError(f"order must be at least 1, got {order}")
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
@@ -151,6 +216,7 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
     rtol = _settings(fun.dtype, rtol)
     rng = np.random.default_rng(seed)
     refs = References(fun, fd_method, rng, jax_twin)
+    primal = primal_scale(fun)
     tangents = [random_like(rng, fun.x) for _ in range(order)]
     u = random_like(rng, fun.out)
     rows = []
@@ -160,16 +226,19 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
         jvp_k = vjp_k = None
         if "forward" in modes:
             jvp_k, jvp_typical, jvp_restricted = forward_samples(fun, vs, rng, restricted)
+            jvp_typical = _with_floor(jvp_typical, primal)
             rows += _rows(k, "forward JVP", fun.out_names, jvp_k, jvp_typical, against, rtol,
                           lambda: refs.jax_jvp(vs), fd_jvp, jvp_restricted)
         if "reverse" in modes:
             vjp_k, vjp_typical = reverse_samples(fun, cts, rng)
+            vjp_typical = _with_floor(vjp_typical, primal)
             rows += _rows(k, "reverse VJP", fun.names, vjp_k, vjp_typical, against, rtol,
                           lambda: refs.jax_vjp(cts), fd_vjp)
         if "adjoint" in against and jvp_k is not None and vjp_k is not None:
             scale = max(abs_dot(u, jvp_typical), abs_dot(vjp_typical, vs[-1]))
             rows.append(Comparison(k, "adjoint <u, J v>", "<J^T u, v>", "(all)", dot(u, jvp_k),
                                    dot(vjp_k, vs[-1]), exact_tolerance(rtol, scale)))
+    _compared_something(rows, refs.notes)
     return CheckResult(f"check_grads({fun.name}, order={order})", rows, fun.dtype,
                        notes=refs.notes + _kink_notes(rows),
                        hints=_engine_hints(rows, fun) + _kink_hints(rows))
@@ -209,6 +278,13 @@ def _engine_hints(rows, fun):
     if not (forward_bad or reverse_bad or adjoint_bad):
         return []
     rule = None
+    jax_rows = [r for r in rows if r.against == "jax"]
+    if (jax_rows and all(r.passed for r in jax_rows) and not adjoint_bad
+            and any(not r.passed for r in rows if r.against == "fd")):
+        return ["both engines agree with JAX (and with each other) but not with finite differences: "
+                "the finite differences are the odd one out; suspect a kink or a discontinuity of f "
+                "within a step of the point, or f too noisy for its step (try fd_method='richardson', "
+                "or move the point)"]
     if reverse_bad and present("forward") and not forward_bad:
         hints, rule = ["forward mode agrees with its references but reverse mode does not: a VJP rule "
                        "is wrong (for a modes.defop op: its vjp=)"], "vjp"
@@ -291,38 +367,57 @@ def check_backward(forward_fn, backward_fn, *inputs, against=("reverse", "jax", 
     A random upstream `dout` is pulled back by the hand-written backward and
     by our reverse engine, JAX and finite differences."""
     rng = np.random.default_rng(seed)
-    out, cache = forward_fn(*inputs)
+    name = getattr(forward_fn, "__name__", "forward")
+    result = forward_fn(*inputs)
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        got = (f"a {type(result).__name__} of length {len(result)}" if isinstance(result, (tuple, list))
+               else f"a {type(result).__name__}")
+        raise ValueError(f"check_backward needs a forward that returns (out, cache); {name} returned "
+                         f"{got}. Return the cache the backward needs too, e.g. `return out, (x, w)`")
+    out, cache = result
     dout = random_like(rng, [out])[0]
     grads = backward_fn(dout, cache)
     grads = list(grads) if isinstance(grads, (tuple, list)) else [grads]
     if len(grads) > len(inputs):
         raise ValueError(f"backward returned {len(grads)} gradients for {len(inputs)} inputs")
     positions = tuple(i for i, g in enumerate(grads) if g is not None)
-    name = getattr(forward_fn, "__name__", "forward")
 
     def layer(*xs):
         return forward_fn(*xs)[0]
     layer.__signature__ = signature_or_none(forward_fn)
     layer.__name__ = name
-    fun = Function(layer, inputs, positions)
-    hand = _hand_written_leaves(tuple(grads[i] for i in positions), fun, positions, "backward")
+    fun = Function(layer, inputs, positions, strict=False)
+    hand = _hand_written_leaves(tuple(grads[i] for i in positions), fun, positions, "backward",
+                                per_argument=True)
     return _check_vjp(fun, [dout], hand, against, f"check_backward({name})", "hand-written backward",
                       None, seed, rtol, fd_method)
 
 
-def _hand_written_leaves(grads, fun, positions, who):
+def _hand_written_leaves(grads, fun, positions, who, per_argument=False):
     """The hand-written gradients as a list aligned with fun.x, shapes checked.
 
     One gradient per differentiated argument (`positions`; None: every
-    argument with a float leaf), a bare array when there is only one."""
+    argument with a float leaf). With one differentiated argument (an int
+    argnums, or None and one such argument), grads IS its gradient, mirroring
+    it (like jax.grad with an int argnums): a bare array for an array, a
+    tuple for a tuple argument; a 1-tuple holding an array's gradient is
+    accepted too. With an explicit argnums sequence of one, a 1-sequence
+    holding the gradient is read per argument. `per_argument`: grads is
+    always one entry per position (check_backward)."""
+    explicit = positions is not None and not isinstance(positions, int)
     if positions is None:
         positions = [i for i, a in enumerate(fun.args)
                      if any(jax_bridge.is_float_leaf(v) for v in flatten(a)[0])]
     positions = (positions,) if isinstance(positions, int) else tuple(positions)
     chosen = [fun.args[i] for i in positions]
     sequence = (tuple, list)
-    if len(chosen) == 1 and not (isinstance(grads, sequence) and isinstance(chosen[0], sequence)):
-        grads = grads if isinstance(grads, sequence) and len(grads) == 1 else (grads,)
+    if len(chosen) == 1 and not per_argument:
+        one_sequence = isinstance(grads, sequence) and len(grads) == 1
+        if isinstance(chosen[0], sequence):
+            per_entry = explicit and one_sequence and len(chosen[0]) != 1
+            grads = grads if per_entry else (grads,)
+        else:
+            grads = grads if one_sequence else (grads,)
     if not isinstance(grads, sequence) or len(grads) != len(chosen):
         count = len(grads) if isinstance(grads, sequence) else 1
         raise ValueError(f"{who} returned {count} gradient(s) for {len(chosen)} differentiated "
@@ -352,6 +447,7 @@ def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol
     """A hand-written VJP of one cotangent against the references. Our
     reverse engine, when it can trace the user's code, is a reference and
     gives the typical magnitudes that scale the tolerances."""
+    against = _names(against)
     _require(against, ("reverse", "jax", "fd"), "reference")
     rtol = _settings(fun.dtype, rtol)
     rng = np.random.default_rng(seed)
@@ -363,12 +459,14 @@ def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol
                           "compared with finite differences and a JAX twin only")
         refs.without_replay()
         ours, typical = None, hand
+    typical = _with_floor(typical, primal_scale(fun))
     rows = []
     if "reverse" in against and ours is not None:
         rows += _exact_rows(1, check, "reverse", fun.names, hand, ours, typical, rtol)
     fd = refs.fd(inner_vjp(fun, []), cotangent=cotangent)[1] if "fd" in against else None
     rows += _rows(1, check, fun.names, hand, typical, [a for a in against if a != "reverse"], rtol,
                   lambda: refs.jax_vjp([cotangent]), fd)
+    _compared_something(rows, refs.notes)
     return CheckResult(title, rows, fun.dtype, notes=refs.notes + _kink_notes(rows),
                        hints=_hand_written_hints(rows) + _kink_hints(rows))
 

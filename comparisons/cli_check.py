@@ -7,7 +7,8 @@
 Each `--shape` (random standard-normal values, seeded) or `--input` (a NumPy
 .npy file) is the function's next positional argument, in the order given;
 `--shape ""` is a scalar. The comparison table is printed; the exit status
-is 0 when every comparison passes, 1 on a mismatch, 2 on a usage error.
+is 0 when every comparison passes, 1 on a mismatch, 2 on a usage error or
+when the file fails to import or the function raises (one line on stderr).
 
 The `fwdrev` console script hands `check` to `add_arguments` and `run`
 (or `main` with the remaining arguments).
@@ -101,6 +102,9 @@ def run(options, out=sys.stdout) -> int:
     except (ValueError, OSError, ImportError) as exc:
         print(f"fwdrev check: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:        # the user's file fails to import (SyntaxError, ...)
+        print(f"fwdrev check: cannot load {options.target}: {_describe(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     if not args:
         print("fwdrev check: give the function's arguments with --shape or --input", file=sys.stderr)
         return EXIT_USAGE
@@ -112,8 +116,20 @@ def run(options, out=sys.stdout) -> int:
     except ValueError as exc:
         print(f"fwdrev check: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:        # the function raised, or uses what fwdrev does not support
+        print(f"fwdrev check: checking {options.target} failed: {_describe(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     print(result, file=out)
     return EXIT_OK if result.ok else EXIT_MISMATCH
+
+
+def _describe(exc):
+    """One line for an exception: its type, message and (for a SyntaxError) place."""
+    if isinstance(exc, SyntaxError):
+        where = f"{exc.filename}, line {exc.lineno}" if exc.filename else f"line {exc.lineno}"
+        return f"SyntaxError: {exc.msg} ({where})"
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def main(argv=None) -> int:

@@ -31,6 +31,7 @@ import numpy as np
 from modes import forward, reverse
 from modes.numpy_dispatch import UnsupportedFunction
 from modes.ops import strip
+from modes.inputs import as_differentiable, normalize_argnums
 from modes.pytree import flatten
 
 from . import finite_diff, jax_bridge
@@ -48,13 +49,23 @@ class Function:
     the float leaves of the arguments in `argnums` (all by default); the
     other leaves (integer labels, masks, configuration) stay fixed."""
 
-    def __init__(self, f, args, argnums=None):
+    def __init__(self, f, args, argnums=None, strict=True):
+        """argnums as the engines take them: an int or a sequence, negative
+        ones counted from the end, out of range a ValueError. With `strict`,
+        an argument named in argnums that has no float leaf (an integer, a
+        bool) is a TypeError, as in the engines; otherwise it is skipped."""
         self.f, self.args = f, tuple(args)
         self.name = getattr(f, "__name__", "f")
-        positions = range(len(self.args)) if argnums is None else (
-            (argnums,) if isinstance(argnums, int) else tuple(argnums))
+        positions = range(len(self.args)) if argnums is None else \
+            normalize_argnums(argnums, len(self.args))[0]
         self.leaves, self.rebuild = flatten(self.args)
         argument_names = _parameter_names(f, len(self.args))
+        if argnums is not None and strict:
+            for position in positions:
+                leaves = flatten(self.args[position])[0]
+                if leaves and not any(jax_bridge.is_float_leaf(v) for v in leaves):
+                    as_differentiable(leaves[0], f"argument {position} ({argument_names[position]}) "
+                                                 f"of {self.name}, named in argnums,")
         self.slots, self.names = [], []
         start = 0
         for position, arg in enumerate(self.args):
@@ -88,17 +99,29 @@ class Function:
         out_leaves, _ = flatten(body(*self.rebuild(full)))
         return tuple(y for y, k in zip(out_leaves, self.keep) if k)
 
-    # flat vectors for finite differences
+    # flat vectors for finite differences. Complex values (the complex step's
+    # x + ih, and what f returns there) pass through: casting them to the
+    # inputs' real dtype would discard the imaginary part, the derivative.
     def ravel(self, leaves):
-        return np.concatenate([np.ravel(np.asarray(strip(v), dtype=np.float64)) for v in leaves])
+        arrays = [np.asarray(strip(v)) for v in leaves]
+        dtype = np.result_type(np.float64, *[a.dtype for a in arrays if a.dtype.kind == "c"])
+        return np.concatenate([np.ravel(a.astype(dtype)) for a in arrays])
 
     def unravel(self, vector):
-        return [float(part) if isinstance(leaf, float) else part.astype(np.asarray(leaf).dtype)
-                for part, leaf in zip(_split(vector, self.x), self.x)]
+        return [_unravel_leaf(part, leaf) for part, leaf in zip(_split(vector, self.x), self.x)]
 
     def z(self):
         """The differentiable leaves as one vector, in the working dtype."""
         return self.ravel(self.x).astype(np.result_type(*[np.asarray(v).dtype for v in self.x]))
+
+
+def _unravel_leaf(part, leaf):
+    """A slice of a flat vector shaped and typed like `leaf` (complex stays complex)."""
+    if np.iscomplexobj(part):
+        if isinstance(leaf, float):
+            return complex(part)
+        return part.astype(np.result_type(np.asarray(leaf).dtype, np.complex64))
+    return float(part) if isinstance(leaf, float) else part.astype(np.asarray(leaf).dtype)
 
 
 def _copy(leaf):

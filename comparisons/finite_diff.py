@@ -38,7 +38,8 @@ step) to a rounding estimate (f's noise over the step). They assume f is
 smooth at the scale of the step; they are estimates, not bounds.
 
 Kinks: where the right and left one-sided derivatives disagree beyond their
-error estimates, ``f`` is not differentiable at (or within a step of) ``x``;
+error estimates, or f jumps (one increment of the stencil dwarfs the
+others), ``f`` is not differentiable at (or within a step of) ``x``;
 such elements are flagged in ``FiniteDifference.kinks`` so that a mismatch
 there is not reported as an AD failure. The kink test reuses the points of
 the error estimate plus ``f(x)`` (central) or the mirrored side (forward).
@@ -65,6 +66,8 @@ _RICHARDSON_LEVELS = 3
 _ROUNDING_ULPS = 1.0
 _KINK_NOISE_ULPS = 64.0
 _KINK_BAND = 5.0
+# A jump: one increment of the stencil this many times any other (see _jumps).
+_JUMP_RATIO = 16.0
 # The complex step is refused when it disagrees with a central difference by
 # more than this multiple of their combined error estimates. Non-analytic code
 # is off by O(1) (abs(x) * x gives 1 instead of 2), while the central estimate
@@ -243,7 +246,35 @@ def _kinks(fm2, fm1, f0, f1, f2, h, eps):
     right, left = 2 * right1 - right2, 2 * left1 - left2
     floor = _KINK_NOISE_ULPS * eps * _magnitude(fm2, fm1, f0, f1, f2) / h
     allowed = _KINK_BAND * (np.abs(right1 - right2) + np.abs(left1 - left2)) + floor
-    return np.abs(right - left) > allowed
+    return (np.abs(right - left) > allowed) | _jumps(fm2, fm1, f0, f1, f2, floor * h)
+
+
+def _jumps(fm2, fm1, f0, f1, f2, floor):
+    """True where f jumps within the stencil.
+
+    A jump J between two neighbouring stencil points puts J into that one
+    increment, whatever h is, while the other three increments are about
+    f' h (one-sided differences growing like 1/h). The slope test above can
+    miss it: the jump also inflates its own error bound (a jump at x - h
+    gives |R - L| = 1.5 J / h against a band of 2.5 J / h). For smooth f the
+    four increments are h f' at points h apart, of one size unless f' is
+    near a zero of high order (x^7 within a step of 0: ratio 11), so an
+    increment more than _JUMP_RATIO times every other one, and above f's
+    rounding floor, is a jump (or a slope change too steep for the step).
+
+    Two jumps in adjacent increments (sign(x) at 0, where f(0) = 0) pass
+    that test, so a second one: g(a) = f(x + a) - f(x - a) is odd in a, so
+    for smooth f, g(2h) / g(h) = 2 + O(h^2) (far from 2 only where f' is
+    within O(h^2 f''') of 0, and g(h) is then about rounding), while across
+    a jump g(h) does not go to zero: g(2h) is about g(h).
+    """
+    steps = np.abs(np.stack([fm1 - fm2, f0 - fm1, f1 - f0, f2 - f1]))
+    jump = np.zeros(np.shape(f0), bool)
+    for i in range(4):
+        others = np.max(np.delete(steps, i, axis=0), axis=0)
+        jump |= steps[i] > _JUMP_RATIO * others + floor
+    inner, outer = f1 - fm1, f2 - fm2
+    return jump | ((np.abs(inner) > floor) & (np.abs(outer - inner) <= 0.25 * np.abs(inner)))
 
 
 def _forward(f, x, directions, steps):

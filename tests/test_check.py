@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import modes
-from comparisons import (GradientCheckError, PrecisionWarning, check_gradient, check_grads)
+from comparisons import (GradientCheckError, PrecisionWarning, check_backward, check_gradient,
+                         check_grads)
 from comparisons.check import RTOL_ULPS, Comparison
 from comparisons.testing import assert_gradients_close
 
@@ -276,3 +277,108 @@ def test_a_users_suite_sees_the_report(tmp_path):
     assert run.returncode == 1
     assert "GradientCheckError" in run.stdout
     assert "FAIL hand-written gradient vs jax, worst at x[1]: 6 vs 12" in run.stdout
+
+
+# --- regressions (QA pass 2) ------------------------------------------------------
+
+def test_complex_step_finite_differences_work_inside_checks():
+    x = np.array([0.3, 1.2])
+    result = check_grads(lambda x: np.sum(np.sin(x)), (x,), fd_method="complex-step")
+    assert result.ok, str(result)
+    assert (result.table["against"] == "fd").any()
+    scalar = check_grads(lambda x, y: np.sin(x) * y, (x, 2.0), fd_method="complex-step", order=2)
+    assert scalar.ok, str(scalar)
+    hand = check_gradient(lambda x: np.sum(np.exp(x)), lambda x: np.exp(x), x, fd_method="complex-step")
+    assert hand.ok, str(hand)
+
+
+def test_a_saturated_tanh_or_sigmoid_is_not_a_failure():
+    # sech^2(15.5) = 1.4e-13 is 1 - tanh^2 rounded: JAX and fwdrev differ by
+    # eps on the scale of tanh ~ 1, not of the tiny derivative
+    assert check_grads(lambda x: np.tanh(x), (15.5,)).ok
+    assert check_grads(lambda x: np.sum(np.tanh(x)), (np.array([15.5, -16.2, 0.3]),)).ok
+    assert check_grads(lambda x: np.mean(np.tanh(x)), (np.full(500, 15.5),)).ok
+    sigmoid = lambda s: 1 / (1 + np.exp(-s))
+    assert check_grads(lambda x: np.sum(sigmoid(x)), (np.array([-30.0, 30.0, 0.5]),)).ok
+
+    def forward(x):
+        h = np.tanh(x)
+        return h, h
+    assert check_backward(forward, lambda d, h: d * (1 - h ** 2), np.array([[15.5, 0.3], [-16.2, 2.0]])).ok
+    # a small genuine error in a saturated region still fails
+    assert not check_gradient(lambda x: np.sum(np.tanh(x)),
+                              lambda x: (1 - np.tanh(x) ** 2) * (1 + 1e-3), np.array([0.5, 1.5])).ok
+
+
+def test_finite_differences_alone_disagreeing_are_named_the_odd_one_out():
+    from comparisons.check import _engine_hints
+    rows = [Comparison(1, "forward JVP", "jax", "out", np.array(1.0), np.array(1.0), 1e-12),
+            Comparison(1, "forward JVP", "fd", "out", np.array(1.0), np.array(5.0), 1e-3),
+            Comparison(1, "reverse VJP", "jax", "x", np.array(1.0), np.array(1.0), 1e-12),
+            Comparison(1, "reverse VJP", "fd", "x", np.array(1.0), np.array(5.0), 1e-3),
+            Comparison(1, "adjoint <u, J v>", "<J^T u, v>", "(all)", 1.0, 1.0, 1e-12)]
+    (hint,) = _engine_hints(rows, None)
+    assert "finite differences are the odd one out" in hint
+    assert "kink or a discontinuity" in hint
+    assert "both rules share" not in hint
+
+
+def test_a_jump_is_flagged_as_a_kink_in_checks():
+    result = check_grads(lambda x: np.sum(np.floor(x) * x), (np.array([1.0, 0.5]),))
+    fd = result.table[result.table["against"] == "fd"]
+    assert list(fd["kinks"]) == [1, 1]
+
+
+def test_a_gradient_mirroring_one_tuple_argument():
+    a, b = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    f = lambda ab: np.sum(ab[0] * ab[1])
+    assert check_gradient(f, lambda ab: (ab[1], ab[0]), (a, b)).ok
+    assert check_gradient(f, lambda ab: [ab[1], ab[0]], [a, b]).ok
+    assert check_gradient(f, lambda ab: (ab[1], ab[0]), (a, b), argnums=0).ok
+    assert check_gradient(f, lambda ab: ((ab[1], ab[0]),), (a, b), argnums=(0,)).ok
+    assert not check_gradient(f, lambda ab: (ab[0], ab[0]), (a, b)).ok
+    assert check_gradient(lambda x: np.sum(x ** 2), lambda x: [2 * x], a).ok   # still accepted
+
+
+def test_argnums_behave_as_in_the_engines():
+    f = lambda x, s: np.sum(x * s)
+    x = np.array([1.0, 2.0])
+    result = check_grads(f, (x, 3.0), argnums=-1)
+    assert result.ok and set(result.table["argument"]) == {"s", "out", "(all)"}
+    assert check_gradient(f, lambda x, s: np.sum(x), x, 3.0, argnums=-1).ok
+    for argnums in (2, -3, (0, 5)):
+        with pytest.raises(ValueError, match="argnums"):
+            check_grads(f, (x, 3.0), argnums=argnums)
+    for constant in (3, True, np.array([1, 2])):
+        with pytest.raises(TypeError, match="differentiation needs floating-point inputs"):
+            check_grads(f, (x, constant), argnums=1)
+    assert check_grads(f, (x, 3), argnums=0).ok        # an integer left alone is a constant
+
+
+def test_a_check_that_compares_nothing_is_an_error():
+    f, args = (lambda x: np.sum(np.sin(x))), (np.array([1.0, 2.0]),)
+    with pytest.raises(ValueError, match="adjoint test needs both modes"):
+        check_grads(f, args, modes=("reverse",), against=("adjoint",))
+    with pytest.raises(ValueError, match="compare nothing"):
+        check_grads(f, args, against=())
+    with pytest.raises(ValueError, match="nothing to check"):
+        check_grads(f, args, modes=())
+    one = check_grads(f, args, modes="forward", against="fd")
+    assert set(one.table["check"]) == {"forward JVP"} and set(one.table["against"]) == {"fd"}
+
+
+def test_precision_warning_points_at_the_users_call():
+    x = np.array([1.0, 2.0], np.float32)
+    for call in (lambda: check_grads(lambda x: np.sum(np.sin(x)), (x,)),
+                 lambda: check_gradient(lambda x: np.sum(np.sin(x)), lambda x: np.cos(x), x)):
+        with pytest.warns(PrecisionWarning) as record:
+            call()
+        assert record[0].filename == __file__
+
+
+def test_check_backward_needs_forward_to_return_out_and_cache():
+    # a bare (2, 3) array used to unpack silently into two rows
+    with pytest.raises(ValueError, match=r"returns \(out, cache\)"):
+        check_backward(lambda x: np.tanh(x), lambda d, c: d, np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"returns \(out, cache\)"):
+        check_backward(lambda x: (np.tanh(x), x, x), lambda d, c: d, np.ones((2, 3)))

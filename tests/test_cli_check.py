@@ -93,3 +93,31 @@ def test_the_fwdrev_console_script_runs_check(user_file):
                            "--against", "adjoint"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "the one comparison passed" in done.stdout
+
+
+def test_a_broken_file_or_function_exits_2_with_one_line(tmp_path, capsys):
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(x):\n    return (x\n")
+    assert run([f"{broken}:f", "--shape", "3"])[0] == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fwdrev check: ") and "SyntaxError" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+    code = tmp_path / "code.py"
+    code.write_text(textwrap.dedent("""
+        import numpy as np
+        def raises(x):
+            raise RuntimeError("boom")
+        def unsupported(x):
+            return np.sum(np.sort(x))
+    """))
+    for name, expected in (("raises", "RuntimeError: boom"), ("unsupported", "UnsupportedFunction")):
+        assert run([f"{code}:{name}", "--shape", "3"])[0] == 2
+        err = capsys.readouterr().err
+        assert err.startswith("fwdrev check: ") and expected in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_complex_step_from_the_command_line(user_file):
+    status, text = run([f"{user_file}:loss", "--shape", "3,4", "--shape", "4", "--fd-method", "complex-step"])
+    assert status == 0, text

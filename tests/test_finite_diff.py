@@ -298,3 +298,26 @@ def test_step_study_v_shape():
     # The complex step has no rounding side: tiny steps stay at machine precision.
     complex_step = study[study["method"] == "complex-step"].set_index("h")["error"]
     assert complex_step[complex_step.index <= 1e-8].max() < 1e-14
+
+
+# --------------------------------------------------------------------------
+# Jumps are kinks too
+
+
+@pytest.mark.parametrize("method", REAL_METHODS)
+def test_jumps_are_flagged_as_kinks(method):
+    # floor jumps at 1.0 (a stencil point) and just above 3.0; 0.5 is flat
+    x = np.array([1.0, 0.5, 3.0 + 1e-7])
+    assert fd.gradient(lambda a: np.sum(np.floor(a)), x, method=method).kinks.tolist() == [True, False, True]
+    # sign at 0 jumps twice (f(0) = 0 between -1 and 1)
+    assert fd.jvp(np.sign, np.array([0.0, 2.0]), np.ones(2), method=method).kinks.tolist() == [True, False]
+    # a jump on top of a slope
+    step = lambda a: np.where(a > 1.0, 1.0, 0.0) + 3 * a
+    assert fd.jvp(step, np.array([1.0, 2.0]), np.ones(2), method=method).kinks.tolist() == [True, False]
+
+
+@pytest.mark.parametrize("method", REAL_METHODS)
+def test_no_jumps_seen_in_smooth_functions_at_random_points(method):
+    x = np.random.default_rng(1).normal(size=20000) * 3
+    for f in (np.sin, np.tanh, lambda a: a ** 3, lambda a: np.cos(5 * a) * a ** 2, lambda a: 1 / (1 + a ** 2)):
+        assert not fd.jvp(f, x, np.ones_like(x), method=method).kinks.any()
