@@ -59,10 +59,6 @@ class Batched(ArrayInterface):
         return Batched(out)
 
 
-def batched(value, is_batched):
-    return Batched(value) if is_batched and value is not None else value
-
-
 def unbatched(value, size):
     """The raw (batch, ...) array of a rule's result."""
     if isinstance(value, Batched):

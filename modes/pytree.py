@@ -32,7 +32,3 @@ def _join(parts, make):
         return make(rebuilt)
     return leaves, rebuild
 
-
-def tree_map(function, tree):
-    leaves, rebuild = flatten(tree)
-    return rebuild([function(leaf) for leaf in leaves])
