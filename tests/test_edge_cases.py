@@ -112,3 +112,34 @@ def test_numpy_options_fwdrev_does_not_take_are_named():
         reverse.grad(lambda a: np.sum(np.reshape(a, (2,), order="F")))(x)
     with pytest.raises(UnsupportedFunction, match=r"numpy\.multiply does not take out="):
         reverse.grad(lambda a: np.sum(np.multiply(a, a, out=np.zeros(2))))(x)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("x, low, high", [(1.0, 1.0, 1.0), (0.0, 0.0, 1.0), (1.0, 0.0, 1.0),
+                                          (0.5, 0.0, 1.0), (-1.0, 0.0, 1.0), (2.0, 1.0, 1.0)])
+def test_clip_ties_as_jax(engine, x, low, high):
+    """clip is minimum(maximum(x, low), high) in JAX: tie factors multiply
+    (0.25 where x, low and high all meet)."""
+    import jax
+    import jax.numpy as jnp
+    with jax.enable_x64(True):
+        expected = jax.grad(lambda x, l, h: jnp.clip(x, l, h), argnums=(0, 1, 2))(x, low, high)
+    got = engine(lambda x, l, h: np.clip(x, l, h), argnums=(0, 1, 2))(x, low, high)
+    np.testing.assert_array_equal(np.array(got), np.array(expected))
+
+
+@pytest.mark.parametrize("engine, dtype", [(forward.grad, np.float32), (reverse.grad, np.float64)])
+def test_astype_casts_the_value_and_its_derivative(engine, dtype):
+    """As JAX: forward mode's derivative has the output's dtype (jax.jacfwd),
+    reverse mode's the input's (jax.grad)."""
+    x = np.array([1.0 + 1e-9, 2.0])                     # 1 + 1e-9 rounds to 1 in float32
+
+    def f(x):
+        y = x.astype(np.float32)
+        assert y.dtype == np.float32
+        return np.sum(y * y)
+    g = engine(f)(x)
+    assert g.dtype == dtype
+    np.testing.assert_array_equal(g, (2 * x.astype(np.float32)).astype(dtype))
+    with pytest.raises(TypeError, match="drop the derivative"):
+        engine(lambda x: np.sum(x.astype(np.int64)))(x)

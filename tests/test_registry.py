@@ -78,6 +78,9 @@ def test_jvp_rule_matches_central_differences(name, k):
 def test_vjp_rule_is_the_transpose_of_the_jvp_rule(name, k):
     op, args, params, out, rng = _case(name, k, seed=2)
     u = rng.normal(size=shape_of(out))
+    # a float32 primal gets a float32 cotangent (astype's transpose casts back):
+    # then the identity holds to float32 rounding, eps 1.2e-7 over a few terms
+    tolerance = 1e-5 if any(np.result_type(a) == np.float32 for a in args) else 1e-10
     for i in _argnums(op, args):
         t = rng.normal(size=shape_of(args[i]))
         tangents = [t if j == i else None for j in range(len(args))]
@@ -85,7 +88,7 @@ def test_vjp_rule_is_the_transpose_of_the_jvp_rule(name, k):
         cotangent = vjp_of(op, u, i, out, args, params)
         assert shape_of(cotangent) == shape_of(args[i]), f"{name}: cotangent not un-broadcast"
         rhs = np.sum(cotangent * t)                                        # <J^T u, t>
-        assert lhs == pytest.approx(rhs, rel=1e-10, abs=1e-10), f"{name}: argument {i}"
+        assert lhs == pytest.approx(rhs, rel=tolerance, abs=tolerance), f"{name}: argument {i}"
 
 
 @pytest.mark.parametrize("name,k", case_ids())

@@ -12,7 +12,7 @@ from .elementwise import (absolute, add, ceil, clip, cos, exp, expm1, floor, log
 from .linalg import dot, einsum, inner, matmul, norm, outer, trace, vdot  # noqa: F401
 from .reductions import (cumsum, logsumexp, max, mean, min, prod, softmax, std, sum,  # noqa: F401
                          var)
-from .shape import (broadcast_to, concatenate, expand_dims, getitem, moveaxis, ravel,  # noqa: F401
+from .shape import (astype, broadcast_to, concatenate, expand_dims, getitem, moveaxis, ravel,  # noqa: F401
                     reshape, scatter_add, squeeze, stack, swapaxes, take, transpose)
 
 BUILT_IN.update(REGISTRY)

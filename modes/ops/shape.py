@@ -1,9 +1,9 @@
-"""Shape and indexing ops. All are linear: each needs only its transpose.
+"""Shape and indexing ops, and the dtype cast. All are linear: each needs only its transpose.
 
     reshape^T      = reshape back          transpose^T  = inverse permutation
     broadcast_to^T = sum over broadcast    concatenate^T = slicing
     getitem^T      = scatter_add (repeated indices accumulate)
-    scatter_add^T  = getitem
+    scatter_add^T  = getitem               astype^T      = cast back
 
 NumPy's expand_dims, squeeze, ravel, stack, take, swapaxes and moveaxis lower
 to these. A batching rule (see batching.py) says how each op acts when one
@@ -172,6 +172,17 @@ SCATTER_ADD = linear("scatter_add", _scatter_add,
                                             dict(index=(slice(0, 2),), shape=(3, 3)))])
 
 
+# --- astype: a float dtype cast (float64 -> float32 rounds; its transpose casts back)
+ASTYPE = linear("astype", lambda x, dtype: np.asarray(x).astype(dtype),
+                lambda ct, argnum, x, dtype: astype(ct, np.result_type(x)),
+                jax=lambda x, dtype: _jnp().asarray(x).astype(dtype),
+                batch=lambda args, flags, dtype: astype(args[0], dtype),
+                # examples widen (float32 -> float64): the rule tests compare with
+                # central differences, which a float32 result would round away
+                examples=lambda rng: [((rng.uniform(-2, 2, (2, 3)).astype(np.float32),),
+                                       dict(dtype=np.dtype(np.float64)))])
+
+
 # --- the functions rules and users call ----------------------------------------
 def reshape(x, shape):
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
@@ -262,3 +273,12 @@ def moveaxis(x, source, destination):
     order = [a for a in range(len(shape_of(x))) if a != source % len(shape_of(x))]
     order.insert(destination % len(shape_of(x)), source % len(shape_of(x)))
     return transpose(x, tuple(order))
+
+
+def astype(x, dtype):
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"astype({dtype}) would drop the derivative; only floating dtypes keep it")
+    if np.result_type(strip(x)) == dtype:
+        return x
+    return apply(ASTYPE, x, dtype=dtype)
