@@ -95,7 +95,7 @@ for _plain_function in (np.argmax, np.argmin, np.argsort, np.nonzero, np.allclos
     FUNCTIONS[_plain_function] = _plain(_plain_function)
 
 
-def _call(function, name, args, kwargs):
+def _call(function, numpy_function, args, kwargs):
     """function(*args, **kwargs); arguments fwdrev's version does not take
     (out=, dtype=, order=...) are named in the error rather than a bare TypeError."""
     try:
@@ -105,7 +105,7 @@ def _call(function, name, args, kwargs):
             inspect.signature(function).bind(*args, **kwargs)
         except (TypeError, ValueError):
             given = ", ".join(f"{key}=" for key in kwargs) or f"{len(args)} positional arguments"
-            raise _unsupported(name, given) from None
+            raise _unsupported(_numpy_name(numpy_function), given) from None
         raise
 
 
@@ -129,13 +129,13 @@ class ArrayInterface(Box):
         function = UFUNCS.get(ufunc)
         if function is None:
             raise _unsupported(ufunc.__name__)
-        return _call(function, ufunc.__name__, inputs, kwargs)
+        return _call(function, ufunc, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         function = FUNCTIONS.get(func)
         if function is None:
             raise _unsupported(_numpy_name(func))
-        return _call(function, _numpy_name(func), args, kwargs)
+        return _call(function, func, args, kwargs)
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError(

@@ -175,12 +175,12 @@ def unbroadcast(cotangent, shape):
     ct_shape = shape_of(cotangent)
     if ct_shape == shape:
         return cotangent
-    from .ops.reductions import sum as sum_
+    from .ops.reductions import SUM
     from .ops.shape import reshape
     extra = len(ct_shape) - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and ct_shape[extra + i] != 1)
-    summed = sum_(cotangent, axis=axes) if axes else cotangent
+    stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and ct_shape[extra + i] != 1)
+    # one sum; keepdims keeps the stretched size-1 axes when there are no extra leading ones
+    summed = apply(SUM, cotangent, axis=tuple(range(extra)) + stretched, keepdims=not extra)
     return reshape(summed, shape) if shape_of(summed) != shape else summed
 
 

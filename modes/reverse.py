@@ -97,10 +97,15 @@ class Tape(Tag):
         saved_args, saved_out = args, out
         if local is None:    # (scalar records hold Python numbers only)
             saves = ("args", "out") if self.keep_all else op.saves
-            saved_args = tuple(self._keep(v) if "args" in saves else _unsaved(v) for v in args)
+            if "args" in saves:
+                for value in args:
+                    self._keep(value)
+            else:
+                saved_args = tuple(map(_unsaved, args))
             saved_out = self._keep(out) if "out" in saves else _unsaved(out)
-        self.records.append((op, saved_args, parents, saved_out, params, local))
-        return Traced(out, self, len(self.records) - 1)
+        records = self.records
+        records.append((op, saved_args, parents, saved_out, params, local))
+        return Traced(out, self, len(records) - 1)
 
     def _keep(self, value):
         # An array saved for the backward pass must not change before it is
@@ -254,7 +259,7 @@ def backward(tape, seeds):
             if FLOP_COUNTERS:
                 _count_scalar_backward(parents, local, cotangents)
             for parent, partial in zip(parents, local):     # ct[parent] += ct * local gradient
-                if parent >= 0 and partial is not None:
+                if partial is not None:                     # (None for a constant argument)
                     previous = cotangents[parent]
                     cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
             continue
@@ -277,6 +282,8 @@ def _positions(op, parents):
     """(argnum, parent) for each traced argument. A value an elementwise op
     takes at several positions (x * x) comes once, with the tuple of its
     positions: its VJP rule sums the partials before multiplying."""
+    if len(parents) == 1:
+        return ((0, parents[0]),) if parents[0] >= 0 else ()
     traced = [(argnum, parent) for argnum, parent in enumerate(parents) if parent >= 0]
     if len(traced) < 2 or op.partials is None or len({p for _, p in traced}) == len(traced):
         return traced

@@ -201,7 +201,8 @@ SOFTMAX.batch = shift_axis_batch(SOFTMAX)
 def _over_axes(op):
     """NumPy's signature for a reduction: axis None, an int or a tuple."""
     def reduce(x, axis=None, keepdims=False, dtype=None, out=None, **options):
-        refuse_options(f"numpy.{op.name}", out=out, **options)
+        if out is not None or options:
+            refuse_options(f"numpy.{op.name}", out=out, **options)
         return apply(op, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
     reduce.__name__ = op.name
     return reduce
