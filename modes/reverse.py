@@ -258,10 +258,13 @@ def backward(tape, seeds):
         if local is not None and isinstance(cotangent, float):
             if FLOP_COUNTERS:
                 _count_scalar_backward(parents, local, cotangents)
-            for parent, partial in zip(parents, local):     # ct[parent] += ct * local gradient
-                if partial is not None:                     # (None for a constant argument)
+            k = 0
+            for partial in local:     # ct[parent] += ct * local gradient (None: a constant)
+                if partial is not None:
+                    parent = parents[k]
                     previous = cotangents[parent]
                     cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
+                k += 1
             continue
         built_in = op.name in BUILT_IN
         for argnum, parent in _positions(op, parents):
