@@ -36,12 +36,39 @@ def test_norms_numpy_refuses_or_fwdrev_cannot_differentiate():
         reverse.grad(lambda a: np.linalg.norm(a, ord=2))(np.eye(2))
 
 
-def test_second_derivatives_of_prod_with_a_zero():
-    # d2 prod / dx_i dx_j = product of the others, at x = (0, 2, 3)
-    expected = np.array([[0.0, 3.0, 2.0], [3.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
-    x = np.array([0.0, 2.0, 3.0])
-    np.testing.assert_array_equal(modes.hessian(np.prod)(x), expected)
-    np.testing.assert_array_equal(reverse.jacobian(reverse.grad(np.prod))(x), expected)
+def _prod_hessian(x):
+    """Closed form: d2 prod / dx_i dx_j = product of the elements other than i, j (0 on the diagonal)."""
+    n = len(x)
+    return np.array([[0.0 if i == j else np.prod([x[k] for k in range(n) if k not in (i, j)])
+                      for j in range(n)] for i in range(n)])
+
+
+@pytest.mark.parametrize("x", [[0.0, 2.0, 3.0], [0.0, 2.0, 0.0], [0.0, 5.0, 0.0, 7.0], [0.0, 0.0, 0.0],
+                               [4.0, 2.0, 3.0]])
+def test_second_derivatives_of_prod_with_zeros(x):
+    x = np.array(x)
+    expected = _prod_hessian(x)
+    np.testing.assert_array_equal(modes.hessian(np.prod)(x), expected)                    # forward over reverse
+    np.testing.assert_array_equal(reverse.jacobian(reverse.grad(np.prod))(x), expected)   # reverse over reverse
+    np.testing.assert_array_equal(forward.jacobian(forward.grad(np.prod))(x), expected)   # forward over forward
+
+
+def test_third_derivative_of_prod_at_three_zeros():
+    # prod(x) = x0 x1 x2: d3 / dx0 dx1 dx2 = 1, though every element is 0
+    third = forward.jacobian(modes.hessian(np.prod))(np.zeros(3))
+    assert third[0, 1, 2] == third[2, 1, 0] == 1.0
+    assert third[0, 0, 1] == 0.0
+
+
+def test_prod_over_several_axes_with_zeros_as_jax():
+    import jax
+    import jax.numpy as jnp
+    x = np.array([[0.0, 2.0, 3.0], [1.5, 0.0, -1.0]])
+    f = lambda x: np.sum(np.prod(x, axis=(0, 1), keepdims=True) + np.prod(x, axis=0))
+    with jax.enable_x64(True):
+        expected = jax.hessian(lambda x: jnp.sum(jnp.prod(x, axis=(0, 1), keepdims=True)
+                                                 + jnp.prod(x, axis=0)))(x)
+    np.testing.assert_allclose(modes.hessian(f)(x), expected, rtol=1e-15)
 
 
 def test_float32_stays_float32():

@@ -13,7 +13,7 @@ import numpy as np
 from ..registry import Op, apply, input_size_cost, linear, register, shape_of
 from . import domains
 from .elementwise import equal_zero, exp, mul, sqrt, strip, sub, truediv, where
-from .shape import broadcast_to, getitem, reshape
+from .shape import broadcast_to, concatenate, getitem, reshape, transpose
 
 
 def refuse_options(name, **options):
@@ -120,16 +120,40 @@ CUMSUM.batch = shift_axis_batch(CUMSUM)
 
 # --- products and extremes -------------------------------------------------
 def _prod_partial(out, x, axis, keepdims):
-    # d prod(x)/dx_i = product of the others; written without dividing by zero:
-    # out / x_i at every nonzero x_i (0 when a zero is among the others, and
-    # still differentiable: its derivative there is the product of the rest);
-    # at a lone zero, the product of the nonzeros; at several zeros, 0.
-    zero = equal_zero(x)
-    zeros = np.sum(zero, axis=axis, keepdims=True)
-    safe_x = where(zero, 1.0, x)
-    out_kept = reshape(out, kept_shape(shape_of(x), axis))
-    at_zero = where(zeros == 1, prod(safe_x, axis, True), 0.0)
-    return where(zero, at_zero, truediv(out_kept, safe_x))
+    # d prod(x)/dx_i = the product of the others. With no zero in x that is
+    # out / x_i, exact to every order there. With a zero, division fails: the
+    # product of the elements before i times those after i (scans, as JAX's
+    # tree of products), whose own derivatives are then right too (d2 prod at
+    # two zeros is the product of the rest, not 0).
+    if not np.any(equal_zero(x)):
+        return truediv(reshape(out, kept_shape(shape_of(x), axis)), x)
+    shape = shape_of(x)
+    kept = tuple(i for i in range(len(shape)) if i not in axis)
+    order = kept + tuple(axis)                       # reduced axes last, as one axis
+    rows = reshape(transpose(x, order), tuple(shape[i] for i in kept) + (-1,))
+    others = mul(_exclusive_products(rows), _reverse_last(_exclusive_products(_reverse_last(rows))))
+    others = reshape(others, tuple(shape[i] for i in order))
+    return transpose(others, tuple(np.argsort(order)))
+
+
+def _exclusive_products(rows):
+    """out[..., i] = product of rows[..., j] for j < i, in log2(n) doubling
+    steps of multiplications (Hillis-Steele scan): no division anywhere."""
+    lead, n = shape_of(rows)[:-1], shape_of(rows)[-1]
+    before, dtype = (slice(None),) * len(lead), np.result_type(strip(rows))
+
+    def shifted(values, by):      # values moved `by` places along the last axis, 1s in front
+        return concatenate([np.ones(lead + (by,), dtype), getitem(values, before + (slice(0, n - by),))], axis=-1)
+
+    products, by = shifted(rows, 1), 1
+    while by < n:
+        products = mul(products, shifted(products, by))
+        by *= 2
+    return products
+
+
+def _reverse_last(rows):
+    return getitem(rows, (slice(None),) * (len(shape_of(rows)) - 1) + (slice(None, None, -1),))
 
 
 def _extreme_partial(out, x, axis, keepdims):
