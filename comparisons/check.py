@@ -368,7 +368,10 @@ def check_backward(forward_fn, backward_fn, *inputs, against=("reverse", "jax", 
     by our reverse engine, JAX and finite differences."""
     rng = np.random.default_rng(seed)
     name = getattr(forward_fn, "__name__", "forward")
-    result = forward_fn(*inputs)
+    # Layers write into what they are given (`out = x; out[x < 0] = 0`, `dout *= s * (1 - s)`):
+    # each call gets copies, so every reference sees the inputs and dout the user passed.
+    inputs = _copied(inputs)
+    result = forward_fn(*_copied(inputs))
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         got = (f"a {type(result).__name__} of length {len(result)}" if isinstance(result, (tuple, list))
                else f"a {type(result).__name__}")
@@ -376,14 +379,21 @@ def check_backward(forward_fn, backward_fn, *inputs, against=("reverse", "jax", 
                          f"{got}. Return the cache the backward needs too, e.g. `return out, (x, w)`")
     out, cache = result
     dout = random_like(rng, [out])[0]
-    grads = backward_fn(dout, cache)
+    grads = backward_fn(_copied(dout), cache)
+    backward_name = getattr(backward_fn, "__name__", "backward")
+    if grads is None or isinstance(grads, dict):
+        raise ValueError(f"{backward_name} returned {'None' if grads is None else 'a dict'}; a backward "
+                         "returns its gradients in the order of forward's inputs: `return dx, dw, db` "
+                         "(None for an input that is not differentiated)")
     grads = list(grads) if isinstance(grads, (tuple, list)) else [grads]
     if len(grads) > len(inputs):
         raise ValueError(f"backward returned {len(grads)} gradients for {len(inputs)} inputs")
     positions = tuple(i for i, g in enumerate(grads) if g is not None)
+    if not positions:
+        raise ValueError(f"{backward_name} returned no gradient (only None): nothing to check")
 
     def layer(*xs):
-        return forward_fn(*xs)[0]
+        return forward_fn(*_copied(xs))[0]
     layer.__signature__ = signature_or_none(forward_fn)
     layer.__name__ = name
     fun = Function(layer, inputs, positions, strict=False)
@@ -391,6 +401,12 @@ def check_backward(forward_fn, backward_fn, *inputs, against=("reverse", "jax", 
                                 per_argument=True)
     return _check_vjp(fun, [dout], hand, against, f"check_backward({name})", "hand-written backward",
                       None, seed, rtol, fd_method)
+
+
+def _copied(tree):
+    """The tree with every NumPy array copied (traced values pass as they are)."""
+    leaves, rebuild = flatten(tree)
+    return rebuild([np.array(v) if isinstance(v, np.ndarray) else v for v in leaves])
 
 
 def _hand_written_leaves(grads, fun, positions, who, per_argument=False):
@@ -424,7 +440,7 @@ def _hand_written_leaves(grads, fun, positions, who, per_argument=False):
                          "arguments; pass argnums= to say which arguments they belong to")
     leaves = []
     for arg, g in zip(chosen, grads):
-        for leaf, value in zip(flatten(arg)[0], _leaves_like(g, arg)):
+        for leaf, value in zip(flatten(arg)[0], _leaves_like(g, arg, who)):
             if jax_bridge.is_float_leaf(leaf):
                 leaves.append(value)
     for name, x, g in zip(fun.names, fun.x, leaves):
@@ -434,12 +450,18 @@ def _hand_written_leaves(grads, fun, positions, who, per_argument=False):
     return [np.asarray(g) for g in leaves]
 
 
-def _leaves_like(tree, template):
+def _leaves_like(tree, template, who="grad_f"):
     """Leaves of `tree` in `template`'s order (dict keys matched by name)."""
     if isinstance(template, dict) and isinstance(tree, dict):
-        return [leaf for k in template for leaf in _leaves_like(tree[k], template[k])]
+        if set(tree) != set(template):
+            missing, extra = sorted(map(repr, set(template) - set(tree))), sorted(map(repr, set(tree) - set(template)))
+            raise ValueError(f"{who} returned a dict whose keys do not match the argument's: "
+                             + "; ".join(part for part in (f"missing {', '.join(missing)}" if missing else "",
+                                                           f"unexpected {', '.join(extra)}" if extra else "")
+                                         if part))
+        return [leaf for k in template for leaf in _leaves_like(tree[k], template[k], who)]
     if isinstance(template, (tuple, list)) and isinstance(tree, (tuple, list)):
-        return [leaf for t, s in zip(tree, template) for leaf in _leaves_like(t, s)]
+        return [leaf for t, s in zip(tree, template) for leaf in _leaves_like(t, s, who)]
     return [tree]
 
 
@@ -455,8 +477,9 @@ def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol
     try:
         ours, typical = reverse_samples(fun, [cotangent], rng)
     except Exception as exc:    # user code may do what our engine cannot trace (x.copy(), x[i] = v)
-        refs.notes.append(f"fwdrev cannot trace {fun.name} ({type(exc).__name__}: {exc}); "
-                          "compared with finite differences and a JAX twin only")
+        refs.notes.append(f"fwdrev cannot trace {fun.name} ({type(exc).__name__}: {exc}); compared with "
+                          + ("finite differences and the JAX twin only" if jax_twin is not None
+                             else "finite differences only"))
         refs.without_replay()
         ours, typical = None, hand
     typical = _with_floor(typical, primal_scale(fun))

@@ -20,11 +20,16 @@ import argparse
 import importlib
 import importlib.util
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
+
+
+class CannotLoad(ValueError):
+    """The target's file or module could not be imported."""
 
 
 class _Argument(argparse.Action):
@@ -68,10 +73,15 @@ def load_function(target):
         sys.path.insert(0, str(path.parent.resolve()))   # so the file can import its neighbours
         try:
             spec.loader.exec_module(module)
+        except Exception as exc:     # the user's file raised while importing (SyntaxError, ...)
+            raise CannotLoad(f"cannot load {location}: {_describe(exc)}") from exc
         finally:
             sys.path.remove(str(path.parent.resolve()))
     else:
-        module = importlib.import_module(location)
+        try:
+            module = importlib.import_module(location)
+        except Exception as exc:
+            raise CannotLoad(f"cannot import {location}: {_describe(exc)}") from exc
     function = getattr(module, name, None)
     if not callable(function):
         raise ValueError(f"{location} has no function {name!r}")
@@ -79,8 +89,12 @@ def load_function(target):
 
 
 def parse_shape(text):
-    text = text.strip().strip("()")
-    return tuple(int(n) for n in text.replace("x", ",").split(",") if n.strip())
+    parts = text.strip().strip("()").replace("x", ",").split(",")
+    try:
+        return tuple(int(n) for n in parts if n.strip())
+    except ValueError:
+        raise ValueError(f"--shape {text!r}: expected whole numbers separated by commas, e.g. --shape 3,4 "
+                         "(--shape '' for a scalar)") from None
 
 
 def make_arguments(inputs, seed, dtype):
@@ -95,28 +109,27 @@ def make_arguments(inputs, seed, dtype):
 
 
 def run(options, out=sys.stdout) -> int:
-    from .check import check_grads
+    from .check import PrecisionWarning, check_grads
     try:
         function = load_function(options.target)
         args = make_arguments(options.inputs, options.seed, options.dtype)
-    except (ValueError, OSError, ImportError) as exc:
+    except (ValueError, OSError) as exc:     # a missing file, a bad --shape, CannotLoad
         print(f"fwdrev check: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as exc:        # the user's file fails to import (SyntaxError, ...)
-        print(f"fwdrev check: cannot load {options.target}: {_describe(exc)}", file=sys.stderr)
         return EXIT_USAGE
     if not args:
         print("fwdrev check: give the function's arguments with --shape or --input", file=sys.stderr)
         return EXIT_USAGE
     split = lambda text: tuple(s.strip() for s in text.split(",") if s.strip())
     try:
-        result = check_grads(function, tuple(args), modes=split(options.modes),
-                             against=split(options.against), order=options.order,
-                             seed=options.seed, fd_method=options.fd_method)
-    except ValueError as exc:
-        print(f"fwdrev check: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as exc:        # the function raised, or uses what fwdrev does not support
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PrecisionWarning)
+            result = check_grads(function, tuple(args), modes=split(options.modes),
+                                 against=split(options.against), order=options.order,
+                                 seed=options.seed, fd_method=options.fd_method)
+        for warning in caught:    # one line each, not Python's source-line format
+            print(f"fwdrev check: note: {warning.message}", file=sys.stderr)
+    except Exception as exc:        # the function raised, uses what fwdrev does not support, or
+                                    # the options compare nothing: all said in one line
         print(f"fwdrev check: checking {options.target} failed: {_describe(exc)}", file=sys.stderr)
         return EXIT_USAGE
     print(result, file=out)

@@ -322,6 +322,11 @@ def _richardson(f, x, directions, steps):
     return row[-1], error, kinks
 
 
+# the option is method= here and fd_method= in comparisons.check
+USE_ANOTHER_METHOD = ("Use the 'central' or 'richardson' method instead (method= here, fd_method= in "
+                      "check_grads, check_gradient and check_backward)")
+
+
 def _complex_step(f, x, directions, steps):
     """Im f(x + ih) / h, refused unless f behaves as analytic code at x."""
     with warnings.catch_warnings():
@@ -331,13 +336,13 @@ def _complex_step(f, x, directions, steps):
         except (TypeError, _ComplexWarning) as exc:
             raise ValueError(
                 f"complex step refused: f is not analytic code, it failed at complex input ({exc}). "
-                "Use method='central' or 'richardson' instead."
+                + USE_ANOTHER_METHOD
             ) from exc
     if not np.iscomplexobj(F[1j]):
         raise ValueError(
             "complex step refused: f is not analytic, it returned a real result for complex input "
             "(abs, maximum/minimum, comparisons, .real or casts discard the imaginary part). "
-            "Use method='central' or 'richardson' instead."
+            + USE_ANOTHER_METHOD
         )
     d1, d2 = F[1j].imag / h, F[2j].imag / (2 * h)
     # Truncation is -f''' h^2 / 6 + ..., so (d2 - d1) / 3 estimates it. No
@@ -364,7 +369,7 @@ def _check_analytic(f, x, directions, value, error):
     if np.iscomplexobj(reference):
         raise ValueError(
             "complex step refused: f is complex-valued for real input, so Im f(x + ih) / h is not its "
-            "derivative. Use method='central' or 'richardson' instead."
+            "derivative. " + USE_ANOTHER_METHOD
         )
     gap = np.abs(value - reference)
     bad = kinks | (gap > _ANALYTIC_TOLERANCE * (reference_error + error))
@@ -375,8 +380,8 @@ def _check_analytic(f, x, directions, value, error):
             "complex step refused: f is not analytic at x (abs, maximum/minimum, sign, comparisons "
             f"or the like). At (direction, *output) index {tuple(int(i) for i in k)} the complex step "
             f"gives {value[k]:.17g}, but a central difference gives {reference[k]:.17g} "
-            f"+- {reference_error[k]:.2g} and {why}. Use method='central' or 'richardson' instead "
-            "(their `kinks` mask shows non-differentiable points)."
+            f"+- {reference_error[k]:.2g} and {why}. " + USE_ANOTHER_METHOD
+            + " (their `kinks` mask shows non-differentiable points)"
         )
 
 

@@ -100,7 +100,16 @@ def _report(args):
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _dispatch(sys.argv[1:] if argv is None else list(argv))
+    except BrokenPipeError:
+        # `fwdrev check ... | head`: the reader has read enough. Point stdout at
+        # /dev/null so the flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _dispatch(argv) -> int:
     if argv and argv[0] in ("check", "draw"):       # hand everything after the name over
         if argv[0] == "check":
             from comparisons.cli_check import main as check_main

@@ -382,3 +382,53 @@ def test_check_backward_needs_forward_to_return_out_and_cache():
         check_backward(lambda x: np.tanh(x), lambda d, c: d, np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"returns \(out, cache\)"):
         check_backward(lambda x: (np.tanh(x), x, x), lambda d, c: d, np.ones((2, 3)))
+
+
+def _sigmoid_forward(x):
+    s = 1 / (1 + np.exp(-x))
+    return s, s
+
+
+def test_check_backward_gives_the_layer_copies_to_write_into():
+    """Layers write into what they are given; every reference must still see
+    the inputs and the dout the user's call had."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 4))
+    original = x.copy()
+
+    def sigmoid_backward_in_place(dout, s):       # correct: scales dout where it lies
+        dout *= s * (1 - s)
+        return dout
+
+    def square_backward_scaling_its_cache(dout, x):   # correct values; the cache is the input itself
+        x *= 2
+        return dout * x
+
+    def relu_forward_in_place(x):                 # clips its own input, as student code does
+        out = x
+        out[out < 0] = 0
+        return out, x
+
+    assert check_backward(_sigmoid_forward, sigmoid_backward_in_place, x).ok
+    assert check_backward(lambda x: (x ** 2, x), square_backward_scaling_its_cache, x).ok
+    relu = check_backward(relu_forward_in_place, lambda dout, x: dout * (x > 0), x)
+    assert relu.ok and not any(c.kink_count for c in relu.comparisons)   # checked at x, not at relu(x)
+    np.testing.assert_array_equal(x, original)
+
+
+def test_check_backward_says_what_a_backward_returned_wrongly():
+    x = np.ones((2, 3))
+    with pytest.raises(ValueError, match=r"returned a dict; a backward returns its gradients in the order"):
+        check_backward(_sigmoid_forward, lambda dout, s: {"x": dout * s * (1 - s)}, x)
+    with pytest.raises(ValueError, match=r"returned None"):
+        check_backward(_sigmoid_forward, lambda dout, s: None, x)
+
+
+def test_a_dict_gradient_with_missing_or_extra_keys_is_named():
+    params = {"W": np.ones((2, 2)), "b": np.ones(2)}
+    loss = lambda p: np.sum(p["W"] @ p["b"])
+    with pytest.raises(ValueError, match=r"keys do not match.*missing 'b'"):
+        check_gradient(loss, lambda p: {"W": np.outer(np.ones(2), p["b"])}, params)
+    with pytest.raises(ValueError, match=r"unexpected 'c'"):
+        check_gradient(loss, lambda p: {"W": np.outer(np.ones(2), p["b"]), "b": p["W"].sum(0),
+                                        "c": 0.0}, params)

@@ -121,3 +121,35 @@ def test_a_broken_file_or_function_exits_2_with_one_line(tmp_path, capsys):
 def test_complex_step_from_the_command_line(user_file):
     status, text = run([f"{user_file}:loss", "--shape", "3,4", "--shape", "4", "--fd-method", "complex-step"])
     assert status == 0, text
+
+
+def test_errors_say_whose_they_are(tmp_path, capsys):
+    code = tmp_path / "shapes.py"
+    code.write_text("import numpy as np\ndef f(W, x):\n    return np.sum(W @ x)\n")
+    imports = tmp_path / "imports.py"
+    imports.write_text("import a_package_that_is_not_installed\n")
+    cases = [([f"{code}:f", "--shape", "3,4", "--shape", "5"], "checking"),       # the function raised
+             ([f"{imports}:f", "--shape", "3"], "cannot load"),                  # the file raised
+             ([f"{code}:f", "--shape", "3,a"], "--shape '3,a': expected whole numbers")]
+    for argv, expected in cases:
+        assert run(argv)[0] == 2
+        err = capsys.readouterr().err
+        assert err.startswith("fwdrev check: ") and expected in err, err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_float32_inputs_get_a_one_line_note(user_file, capsys):
+    status, _ = run([f"{user_file}:loss", "--shape", "3,4", "--shape", "4", "--dtype", "float32"])
+    assert status == 0
+    assert capsys.readouterr().err.strip().startswith("fwdrev check: note: checking at float32 precision")
+
+
+def test_a_closed_pipe_ends_quietly(user_file):
+    fwdrev = Path(sys.executable).with_name("fwdrev")
+    if not fwdrev.exists():
+        pytest.skip("the fwdrev console script is not installed (pip install -e .)")
+    reader = subprocess.Popen([str(fwdrev), "check", f"{user_file}:loss", "--shape", "3,4", "--shape", "4"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.close()          # as `| head -0` does before the table is written
+    _, err = reader.communicate()
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err, err
