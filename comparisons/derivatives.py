@@ -86,7 +86,8 @@ class Function:
         if not self.out:
             raise ValueError(f"{self.name} returned no floating-point output to differentiate")
         self.out_names = [p for p, k in zip(_leaf_paths(out, "out"), self.keep) if k]
-        self.dtype = _working_dtype(self.x)
+        # float32 anywhere among inputs and outputs sets the precision the check can expect
+        self.dtype = _working_dtype(self.x + self.out)
 
     def __call__(self, *xs):
         return self.call(self.f, xs)

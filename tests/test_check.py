@@ -432,3 +432,16 @@ def test_a_dict_gradient_with_missing_or_extra_keys_is_named():
     with pytest.raises(ValueError, match=r"unexpected 'c'"):
         check_gradient(loss, lambda p: {"W": np.outer(np.ones(2), p["b"]), "b": p["W"].sum(0),
                                         "c": 0.0}, params)
+
+
+def test_a_float32_result_sets_float32_tolerances():
+    """f computes in float32 and returns float32 from float64 inputs: the check
+    can only expect float32 agreement, and says so."""
+    x = np.array([1.0 + 1e-9, 2.0, -0.7])
+    f = lambda x: np.sum(x.astype(np.float32) ** 2)
+    with pytest.warns(PrecisionWarning, match="float32"):
+        assert check_grads(f, (x,)).ok
+    with pytest.warns(PrecisionWarning, match="float32"):
+        assert check_gradient(f, lambda x: 2 * x, x).ok
+    with pytest.warns(PrecisionWarning):
+        assert not check_gradient(f, lambda x: 2.001 * x, x).ok      # still sharp enough to fail
