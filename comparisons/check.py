@@ -54,7 +54,7 @@ import warnings
 
 import numpy as np
 
-from modes.pytree import flatten
+from modes.pytree import flatten, flatten_like
 
 from . import jax_bridge
 from .derivatives import (Function, References, abs_dot, dot, forward_samples, inner_jvp, inner_vjp,
@@ -440,7 +440,7 @@ def _hand_written_leaves(grads, fun, positions, who, per_argument=False):
                          "arguments; pass argnums= to say which arguments they belong to")
     leaves = []
     for arg, g in zip(chosen, grads):
-        for leaf, value in zip(flatten(arg)[0], _leaves_like(g, arg, who)):
+        for leaf, value in zip(flatten(arg)[0], flatten_like(g, arg, f"{who}'s gradient", "its argument")):
             if jax_bridge.is_float_leaf(leaf):
                 leaves.append(value)
     for name, x, g in zip(fun.names, fun.x, leaves):
@@ -448,21 +448,6 @@ def _hand_written_leaves(grads, fun, positions, who, per_argument=False):
             raise ValueError(f"{who} returned a gradient of shape {None if g is None else np.shape(g)} "
                              f"for {name} of shape {np.shape(x)}: a gradient has its input's shape")
     return [np.asarray(g) for g in leaves]
-
-
-def _leaves_like(tree, template, who="grad_f"):
-    """Leaves of `tree` in `template`'s order (dict keys matched by name)."""
-    if isinstance(template, dict) and isinstance(tree, dict):
-        if set(tree) != set(template):
-            missing, extra = sorted(map(repr, set(template) - set(tree))), sorted(map(repr, set(tree) - set(template)))
-            raise ValueError(f"{who} returned a dict whose keys do not match the argument's: "
-                             + "; ".join(part for part in (f"missing {', '.join(missing)}" if missing else "",
-                                                           f"unexpected {', '.join(extra)}" if extra else "")
-                                         if part))
-        return [leaf for k in template for leaf in _leaves_like(tree[k], template[k], who)]
-    if isinstance(template, (tuple, list)) and isinstance(tree, (tuple, list)):
-        return [leaf for t, s in zip(tree, template) for leaf in _leaves_like(t, s, who)]
-    return [tree]
 
 
 def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol, fd_method):

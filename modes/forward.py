@@ -20,7 +20,7 @@ from . import ops
 from .batching import Batched, unbatched
 from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
-from .pytree import flatten
+from .pytree import flatten, flatten_like
 from .registry import Box, Tag, apply, evaluate, jvp_of, shape_of, size_of
 
 
@@ -113,12 +113,12 @@ def _float_type(value):
 def jvp(f, primals, tangents):
     """(f(*primals), J tangents), like jax.jvp: primals and tangents are tuples
     of matching pytrees. Tangents with a leading axis K give K JVPs at once."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes a tuple of primals and a tuple of tangents, one per argument of f "
+                        "(as jax.jvp): jvp(f, (x,), (v,))")
     primals, tangents = tuple(primals), tuple(tangents)
     primal_leaves, rebuild = flatten(primals)
-    tangent_leaves, _ = flatten(tangents)
-    if len(primals) != len(tangents) or len(primal_leaves) != len(tangent_leaves):
-        raise TypeError(f"jvp: tangents must mirror primals (as in jax.jvp); got {len(primal_leaves)} primal arrays "
-                         f"and {len(tangent_leaves)} tangent arrays")
+    tangent_leaves = flatten_like(tangents, primals, "jvp: the tangents", "the primals")
     tag = Tag()
     duals, chunks = [], set()
     for i, (p, t) in enumerate(zip(primal_leaves, tangent_leaves)):

@@ -44,10 +44,11 @@ def _plain(function):
     return on_plain_values
 
 
-def _clip(x, a_min=None, a_max=None, **kwargs):
-    low = -np.inf if a_min is None else a_min
-    high = np.inf if a_max is None else a_max
-    return ops.clip(x, low, high)
+def _clip(x, a_min=None, a_max=None, *, min=None, max=None):
+    """np.clip(x, a_min, a_max), or NumPy 2's min=/max= spelling; None: unbounded."""
+    low = a_min if min is None else min
+    high = a_max if max is None else max
+    return ops.clip(x, -np.inf if low is None else low, np.inf if high is None else high)
 
 
 def _power(a, b):
@@ -199,16 +200,17 @@ class ArrayInterface(Box):
     @property
     def T(self): return ops.transpose(self)
 
-    def sum(self, axis=None, keepdims=False): return ops.sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return ops.mean(self, axis, keepdims)
-    def prod(self, axis=None, keepdims=False): return ops.prod(self, axis, keepdims)
-    def max(self, axis=None, keepdims=False): return ops.max(self, axis, keepdims)
-    def min(self, axis=None, keepdims=False): return ops.min(self, axis, keepdims)
-    def var(self, axis=None, keepdims=False, ddof=0): return ops.var(self, axis, keepdims, ddof)
-    def std(self, axis=None, keepdims=False, ddof=0): return ops.std(self, axis, keepdims, ddof)
+    # ndarray's reduction methods take NumPy's arguments in NumPy's order
+    def sum(self, *args, **kwargs): return ops.sum(self, *args, **kwargs)
+    def mean(self, *args, **kwargs): return ops.mean(self, *args, **kwargs)
+    def prod(self, *args, **kwargs): return ops.prod(self, *args, **kwargs)
+    def max(self, *args, **kwargs): return ops.max(self, *args, **kwargs)
+    def min(self, *args, **kwargs): return ops.min(self, *args, **kwargs)
+    def var(self, *args, **kwargs): return ops.var(self, *args, **kwargs)
+    def std(self, *args, **kwargs): return ops.std(self, *args, **kwargs)
     def cumsum(self, axis=None): return ops.cumsum(self, axis)
     def dot(self, other): return ops.dot(self, other)
-    def clip(self, a_min=None, a_max=None): return _clip(self, a_min, a_max)
+    def clip(self, min=None, max=None): return _clip(self, min, max)
     def ravel(self): return ops.ravel(self)
     def copy(self): return self      # values under a transformation are never written in place
     def round(self, decimals=0): return ops.round_(self, decimals)

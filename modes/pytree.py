@@ -32,3 +32,43 @@ def _join(parts, make):
         return make(rebuilt)
     return leaves, rebuild
 
+
+
+def flatten_like(tree, template, what="the tangent", like="the primal"):
+    """The leaves of `tree` in the order of flatten(template): dict entries
+    matched by key, not by position (a tangent written {"b": .., "a": ..}
+    for a primal {"a": .., "b": ..} must not swap them). A structure that
+    differs is a TypeError naming where; tuples and lists are
+    interchangeable, leaves are not checked here."""
+    leaves = []
+
+    def mismatch(node, model, path):
+        return TypeError(f"{what} must mirror the structure of {like}: at {path or 'the top'}, "
+                         f"{_describe(model)} in {like} but {_describe(node)} in {what}")
+
+    def walk(node, model, path):
+        if isinstance(model, dict):
+            if not isinstance(node, dict) or set(node) != set(model):
+                raise mismatch(node, model, path)
+            for key in model:
+                walk(node[key], model[key], f"{path}[{key!r}]")
+        elif isinstance(model, (tuple, list)):
+            if not isinstance(node, (tuple, list)) or len(node) != len(model):
+                raise mismatch(node, model, path)
+            for k, (item, item_model) in enumerate(zip(node, model)):
+                walk(item, item_model, f"{path}[{k}]")
+        elif isinstance(node, CONTAINERS):
+            raise mismatch(node, model, path)
+        else:
+            leaves.append(node)
+
+    walk(tree, template, "")
+    return leaves
+
+
+def _describe(node):
+    if isinstance(node, dict):
+        return f"a dict with keys {', '.join(sorted(map(repr, node)))}"
+    if isinstance(node, (tuple, list)):
+        return f"a sequence of {len(node)}"
+    return "an array"

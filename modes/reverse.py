@@ -25,7 +25,7 @@ from .forward import assemble_jacobian, basis_chunk, default_chunk
 from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .ops.elementwise import local_gradients
-from .pytree import flatten
+from .pytree import flatten, flatten_like
 from .registry import (BUILT_IN, FLOP_COUNTERS, REGISTRY, Box, Tag, apply, count, evaluate, shape_of,
                        size_of, vjp_of)
 
@@ -394,10 +394,7 @@ def vjp(f, *primals):
     pullback = _Pullback(tape, traced, rebuild, out)
 
     def vjp_fn(cotangent):
-        ct_leaves, _ = flatten(cotangent)
-        if len(ct_leaves) != len(pullback.out_leaves):
-            raise TypeError(f"the cotangent has {len(ct_leaves)} arrays but the output has "
-                             f"{len(pullback.out_leaves)}; it must mirror the output's structure")
+        ct_leaves = flatten_like(cotangent, pullback.out, "the cotangent", "the output")
         return tuple(rebuild(pullback(ct_leaves)))
 
     weakref.finalize(vjp_fn, tape.release)

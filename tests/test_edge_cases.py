@@ -170,3 +170,40 @@ def test_astype_casts_the_value_and_its_derivative(engine, dtype):
     np.testing.assert_array_equal(g, (2 * x.astype(np.float32)).astype(dtype))
     with pytest.raises(TypeError, match="drop the derivative"):
         engine(lambda x: np.sum(x.astype(np.int64)))(x)
+
+
+def test_dict_tangents_and_cotangents_are_matched_by_key():
+    f = lambda p: p["a"] * 2.0 + p["b"] * 3.0
+    assert forward.jvp(f, ({"a": 1.0, "b": 1.0},), ({"b": 0.0, "a": 1.0},))[1] == 2.0
+    g = lambda x: {"u": x * 2.0, "v": x * 3.0}
+    assert reverse.vjp(g, 1.0)[1]({"v": 0.0, "u": 1.0}) == (2.0,)
+    with pytest.raises(TypeError, match=r"the cotangent must mirror the structure of the output: at the top, "
+                                        r"a dict with keys 'u', 'v' in the output but a dict with keys 'v', 'w'"):
+        reverse.vjp(g, 1.0)[1]({"v": 0.0, "w": 1.0})
+    with pytest.raises(TypeError, match=r"tangents must mirror the structure of the primals: at \[0\]\['a'\]\['b'\], "
+                                        r"an array in the primals but a sequence of 1"):
+        forward.jvp(lambda p: p["a"]["b"], ({"a": {"b": np.ones(2)}},), ({"a": {"b": (np.ones(2),)}},))
+    with pytest.raises(TypeError, match=r"a tuple of primals and a tuple of tangents"):
+        forward.jvp(np.sin, 1.0, 1.0)
+
+
+@pytest.mark.parametrize("engine", [forward.jacobian, reverse.jacobian])
+def test_reductions_take_numpys_positional_order(engine):
+    X = np.arange(1.0, 7.0).reshape(2, 3)
+    assert engine(lambda a: np.sum(a, 0, np.float64))(X).shape == (3, 2, 3)      # (axis, dtype), not keepdims
+    assert engine(lambda a: a.mean(1, np.float64))(X).shape == (2, 2, 3)
+    assert engine(lambda a: np.max(a, 0, None, True))(X).shape == (1, 3, 2, 3)   # (axis, out, keepdims)
+    np.testing.assert_allclose(engine(lambda a: np.var(a, 0, None, None, 1))(X)[:, 0, :],   # ddof=1
+                               [[-3.0, 0, 0], [0, -3.0, 0], [0, 0, -3.0]])       # d var / dx = 2 (x - mean) / (N - 1)
+    assert engine(lambda a: np.sum(a, dtype=np.float32))(X).dtype == (np.float32 if engine is forward.jacobian
+                                                                     else np.float64)
+
+
+def test_clip_takes_numpy_2s_keywords():
+    x = np.array([1.0, -2.0, 3.0])
+    value, gradient = reverse.value_and_grad(lambda a: np.sum(np.clip(a, min=0.0, max=2.0)))(x)
+    assert value == 3.0
+    np.testing.assert_array_equal(gradient, [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(forward.grad(lambda a: np.sum(a.clip(min=0.0)))(x), [1.0, 0.0, 1.0])
+    with pytest.raises(UnsupportedFunction, match="numpy.clip does not take casting="):
+        reverse.grad(lambda a: np.sum(np.clip(a, 0.0, 1.0, casting="unsafe")))(x)

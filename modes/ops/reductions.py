@@ -13,7 +13,7 @@ import numpy as np
 from ..registry import Op, apply, input_size_cost, linear, register, shape_of
 from . import domains
 from .elementwise import equal_zero, exp, mul, sqrt, strip, sub, truediv, where
-from .shape import broadcast_to, concatenate, getitem, reshape, transpose
+from .shape import astype, broadcast_to, concatenate, getitem, reshape, transpose
 
 
 def refuse_options(name, **options):
@@ -21,7 +21,7 @@ def refuse_options(name, **options):
     given = [key for key, value in options.items() if value is not None and value is not np._NoValue]
     if given:
         from ..numpy_dispatch import UnsupportedFunction
-        raise UnsupportedFunction(f"{name} with {', '.join(f'{key}=' for key in given)} has no "
+        raise UnsupportedFunction(f"numpy.{name} with {', '.join(f'{key}=' for key in given)} has no "
                                   f"differentiation rule in fwdrev; compute it without them")
 
 
@@ -75,7 +75,7 @@ def reduction(name, primal, partial, *, jax, domain=domains.real, saves=("args",
             domain=(domain,), examples=_examples, saves=saves)
 
     def jvp(tangents, out, x, axis, keepdims, **params):
-        return sum(mul(partial(out, x, axis, keepdims, **params), tangents[0]), axis, keepdims)
+        return sum(mul(partial(out, x, axis, keepdims, **params), tangents[0]), axis, keepdims=keepdims)
 
     def vjp(cotangent, argnum, out, x, axis, keepdims, **params):
         return mul(partial(out, x, axis, keepdims, **params), unreduce(cotangent, x, axis, keepdims))
@@ -177,7 +177,7 @@ def _logsumexp_partial(out, x, axis, keepdims):
 
 def _var_partial(out, x, axis, keepdims, ddof):
     # d var/dx_i = 2 (x_i - mean) / (N - ddof)
-    return mul(2.0 / (_reduced_count(x, axis) - ddof), sub(x, mean(x, axis, True)))
+    return mul(2.0 / (_reduced_count(x, axis) - ddof), sub(x, mean(x, axis, keepdims=True)))
 
 
 PROD = reduction("prod", lambda x, axis, keepdims: np.multiply.reduce(x, axis=axis, keepdims=keepdims),
@@ -204,7 +204,7 @@ def _softmax(x, axis):
 def _softmax_jvp(tangents, out, x, axis):
     # d softmax = s * (t - <s, t>)
     t = tangents[0]
-    return mul(out, sub(t, sum(mul(out, t), axis, True)))
+    return mul(out, sub(t, sum(mul(out, t), axis, keepdims=True)))
 
 
 def _softmax_vjp(cotangent, argnum, out, x, axis):
@@ -222,25 +222,47 @@ SOFTMAX.batch = shift_axis_batch(SOFTMAX)
 
 
 # --- the functions rules and users call --------------------------------------
-def _over_axes(op):
-    """NumPy's signature for a reduction: axis None, an int or a tuple."""
-    def reduce(x, axis=None, keepdims=False, dtype=None, out=None, **options):
-        if out is not None or options:
-            refuse_options(f"numpy.{op.name}", out=out, **options)
-        return apply(op, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+# NumPy's signatures, positional order included: np.sum(x, 0, np.float32) is
+# (axis, dtype), not (axis, keepdims). A float dtype casts x first (NumPy
+# accumulates in it); out=, where=, initial= have no rule and are refused.
+def _reduce(op, x, axis, dtype, keepdims, refused, **params):
+    refuse_options(op.name, **refused)
+    if dtype is not None:
+        x = astype(x, dtype)
+    return apply(op, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims), **params)
+
+
+def _with_dtype(op):
+    """np.sum, np.mean, np.prod: (x, axis=None, dtype=None, out=None, keepdims=False)."""
+    def reduce(x, axis=None, dtype=None, out=None, keepdims=False, **options):
+        return _reduce(op, x, axis, dtype, keepdims, dict(options, out=out))
     reduce.__name__ = op.name
     return reduce
 
 
-sum, mean, prod, max, min, logsumexp = map(_over_axes, (SUM, MEAN, PROD, MAX, MIN, LOGSUMEXP))
+def _without_dtype(op):
+    """np.max, np.min: (x, axis=None, out=None, keepdims=False)."""
+    def reduce(x, axis=None, out=None, keepdims=False, **options):
+        return _reduce(op, x, axis, None, keepdims, dict(options, out=out))
+    reduce.__name__ = op.name
+    return reduce
 
 
-def var(x, axis=None, keepdims=False, ddof=0):
-    return apply(VAR, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims), ddof=ddof)
+sum, mean, prod = map(_with_dtype, (SUM, MEAN, PROD))
+max, min = map(_without_dtype, (MAX, MIN))
 
 
-def std(x, axis=None, keepdims=False, ddof=0):
-    return sqrt(var(x, axis, keepdims, ddof))
+def logsumexp(x, axis=None, keepdims=False):
+    return _reduce(LOGSUMEXP, x, axis, None, keepdims, {})
+
+
+def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
+    """np.var's signature: (x, axis=None, dtype=None, out=None, ddof=0, keepdims=False)."""
+    return _reduce(VAR, x, axis, dtype, keepdims, dict(options, out=out), ddof=ddof)
+
+
+def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
+    return sqrt(var(x, axis, dtype, out, ddof, keepdims, **options))
 
 
 def softmax(x, axis=-1):
