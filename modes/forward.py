@@ -151,25 +151,32 @@ def default_chunk(n_inputs):
     return max(1, min(n_inputs, MAX_SEED_ELEMENTS // max(1, n_inputs)))
 
 
+def chunk_size(chunk, directions):
+    """Directions per pass: `chunk`, or by default as many as fit (None or 0)."""
+    if not chunk:
+        return default_chunk(directions)
+    if int(chunk) < 1:
+        raise ValueError(f"chunk must be a positive number of directions, got {chunk!r}")
+    return int(chunk)
+
+
 def jacobian(f, argnums=0, chunk=None):
     """The Jacobian by forward mode: ceil(n / chunk) passes of `chunk` columns.
     Each output leaf's Jacobian has shape out.shape + in.shape, arranged like
     jax.jacfwd: the output's structure, then the differentiated arguments'."""
-    def jacobian_of(*args):
+    def jacobian_of(*args, **kwargs):
         nums, single = normalize_argnums(argnums, len(args))
         leaves, rebuild = flatten(tuple(args[i] for i in nums))
         label = f"argument {nums[0]}" if single else "a differentiated argument"
         leaves = [as_differentiable(x, label) for x in leaves]
         n = sum(size_of(x) for x in leaves)
-        step = int(chunk) if chunk else default_chunk(n)
-        if step < 1:
-            raise ValueError(f"chunk must be a positive number of directions, got {chunk!r}")
+        step = chunk_size(chunk, n)
 
         def call(*diff_leaves):
             full = list(args)
             for i, value in zip(nums, rebuild(list(diff_leaves))):
                 full[i] = value
-            return f(*full)
+            return f(*full, **kwargs)      # keyword arguments are not differentiated
 
         columns, out = [], None if n else call(*leaves)
         for start in range(0, n, step):
@@ -246,6 +253,8 @@ def assemble_jacobian(out, rows, leaves, rebuild, single, rows_are_inputs):
             block = matrix if whole else ops.getitem(matrix, (slice(row, row + size_of(out_leaf)),
                                                               slice(column, column + size_of(leaf))))
             block = ops.reshape(block, shape_of(out_leaf) + shape_of(leaf))
+            if type(block) is np.ndarray and not block.flags.writeable:
+                block = np.array(block)     # a view of a cached seed: the caller gets its own array
             blocks.append(float(block) if isinstance(leaf, float) and isinstance(block, np.ndarray)
                           and block.shape == () else block)   # scalars stay scalars
             column += size_of(leaf)
@@ -262,10 +271,12 @@ def grad(f, argnums=0, chunk=None):
 
 
 def _require_scalar(f):
-    def scalar_f(*args):
-        out = f(*args)
-        if shape_of(out) != ():
-            raise TypeError(f"grad needs a function with a scalar output (as jax.grad); this one returned shape "
-                             f"{shape_of(out)}. Use jacobian for vector outputs.")
+    def scalar_f(*args, **kwargs):
+        out = f(*args, **kwargs)
+        if isinstance(out, (tuple, list, dict)) or shape_of(out) != ():
+            returned = (f"a {type(out).__name__}" if isinstance(out, (tuple, list, dict))
+                        else f"shape {shape_of(out)}")
+            raise TypeError(f"grad needs a function with a scalar output (as jax.grad); this one returned "
+                            f"{returned}. Use jacobian for other outputs.")
         return out
     return scalar_f

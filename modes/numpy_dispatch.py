@@ -55,6 +55,19 @@ def _power(a, b):
     return ops.power(a, b)
 
 
+def _hstack(arrays):
+    # NumPy: 1-d arrays (scalars made 1-d first) join end to end, others along axis 1
+    return ops.concatenate(arrays, axis=0 if np.ndim(ops.strip(arrays[0])) == 1 else 1)
+
+
+def _floor_divide(a, b):
+    return ops.floor(ops.truediv(a, b))               # piecewise constant: derivative 0
+
+
+def _remainder(a, b):
+    return ops.sub(a, ops.mul(b, _floor_divide(a, b)))  # a mod b = a - b floor(a / b)
+
+
 UFUNCS = {
     np.add: ops.add, np.subtract: ops.sub, np.multiply: ops.mul, np.divide: ops.truediv,
     np.true_divide: ops.truediv, np.negative: ops.neg, np.power: _power, np.positive: lambda x: x,
@@ -63,7 +76,7 @@ UFUNCS = {
     np.tan: ops.tan, np.tanh: ops.tanh, np.absolute: ops.absolute, np.fabs: ops.absolute,
     np.sign: ops.sign, np.floor: ops.floor, np.ceil: ops.ceil, np.rint: ops.round_,
     np.maximum: ops.maximum, np.minimum: ops.minimum,
-    np.matmul: ops.matmul,
+    np.matmul: ops.matmul, np.floor_divide: _floor_divide, np.remainder: _remainder,
 }
 for _comparison in (np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
                     np.isfinite, np.isnan, np.isinf, np.logical_and, np.logical_or, np.logical_not,
@@ -83,7 +96,8 @@ FUNCTIONS = {
     np.square: ops.square, np.sqrt: ops.sqrt, np.abs: ops.absolute,
     np.vstack: lambda arrays: ops.concatenate([ops.reshape(a, (1, -1)) if np.ndim(ops.strip(a)) < 2
                                                else a for a in arrays], axis=0),
-    np.hstack: lambda arrays: ops.concatenate(arrays, axis=0 if np.ndim(ops.strip(arrays[0])) < 2 else 1),
+    np.hstack: lambda arrays: _hstack([ops.reshape(a, (1,)) if np.ndim(ops.strip(a)) == 0 else a
+                                       for a in arrays]),
     np.shape: lambda x: x.shape, np.ndim: lambda x: x.ndim, np.size: lambda x: x.size,
     np.zeros_like: lambda x, *a, **k: np.zeros_like(ops.strip(x), *a, **k),
     np.ones_like: lambda x, *a, **k: np.ones_like(ops.strip(x), *a, **k),
@@ -91,7 +105,7 @@ FUNCTIONS = {
     np.empty_like: lambda x, *a, **k: np.zeros_like(ops.strip(x), *a, **k),
 }
 for _plain_function in (np.argmax, np.argmin, np.argsort, np.nonzero, np.allclose, np.isclose,
-                        np.array_equal, np.count_nonzero, np.any, np.all, np.floor_divide,
+                        np.array_equal, np.count_nonzero, np.any, np.all,
                         np.iscomplexobj, np.isrealobj, np.result_type, np.can_cast):
     FUNCTIONS[_plain_function] = _plain(_plain_function)
 
@@ -123,9 +137,13 @@ class ArrayInterface(Box):
 
     # NumPy protocols ------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method != "__call__" or kwargs.get("out") is not None:
-            raise (_unsupported(f"{ufunc.__name__}.{method}") if method != "__call__" else
-                   _unsupported(ufunc.__name__, "out="))
+        if method != "__call__":
+            raise _unsupported(f"{ufunc.__name__}.{method}")
+        if kwargs.get("out") is not None:
+            raise UnsupportedFunction(
+                f"numpy.{ufunc.__name__} was asked to write into an existing array (out=, or an "
+                "in-place operator such as y += x on a plain array y): the derivative would be lost. "
+                "Write y = y + x instead")
         kwargs.pop("out", None)
         function = UFUNCS.get(ufunc)
         if function is None:
@@ -174,6 +192,10 @@ class ArrayInterface(Box):
     def __rtruediv__(self, other): return ops.truediv(other, self)
     def __pow__(self, other): return ops.power(self, other)
     def __rpow__(self, other): return ops.power(other, self)
+    def __floordiv__(self, other): return _floor_divide(self, other)
+    def __rfloordiv__(self, other): return _floor_divide(other, self)
+    def __mod__(self, other): return _remainder(self, other)
+    def __rmod__(self, other): return _remainder(other, self)
     def __matmul__(self, other): return ops.matmul(self, other)
     def __rmatmul__(self, other): return ops.matmul(other, self)
     def __neg__(self): return ops.neg(self)
@@ -228,5 +250,23 @@ class ArrayInterface(Box):
 
     def astype(self, dtype):
         return ops.astype(self, dtype)
+
+    # real arrays: their real part and conjugate are themselves
+    real = property(lambda self: self)
+    def conj(self): return self
+    conjugate = conj
+    def any(self, *args, **kwargs): return np.any(ops.strip(self), *args, **kwargs)
+    def all(self, *args, **kwargs): return np.all(ops.strip(self), *args, **kwargs)
+
+    def __getattr__(self, name):
+        # only reached for names the class does not define
+        if hasattr(np.ndarray, name) and not name.startswith("__"):
+            dropping = name in ("item", "tolist", "tobytes", "fill", "itemset", "view")
+            raise AttributeError(
+                f"{type(self).__name__} has no .{name}"
+                + (": it would drop the derivative (read .value or .primal if you mean that)" if dropping
+                   else ": fwdrev has no rule for it; see modes.registry.REGISTRY, or register one with "
+                        "modes.defop"))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 

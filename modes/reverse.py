@@ -21,7 +21,7 @@ import numpy as np
 
 from . import ops
 from .batching import Batched, unbatched
-from .forward import assemble_jacobian, basis_chunk, default_chunk
+from .forward import assemble_jacobian, basis_chunk, chunk_size
 from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .ops.elementwise import local_gradients
@@ -325,10 +325,11 @@ def _count_scalar_backward(parents, local, cotangents):
                 count(ADD, 0.0, (0.0, 0.0), {})
 
 
-def _record(f, args, nums, keep_all=False, copy_inputs=False):
+def _record(f, args, nums, keep_all=False, copy_inputs=False, kwargs=None):
     """Run f with the arguments `nums` traced on a fresh tape. `copy_inputs`
     (vjp): the tape outlives the call, so it records copies and leaves the
-    caller's arrays free to change (a training step `W -= lr * dW`)."""
+    caller's arrays free to change (a training step `W -= lr * dW`).
+    `kwargs` go to f as they are: keyword arguments are not differentiated."""
     leaves, rebuild = flatten(tuple(args[i] for i in nums))
     tape = Tape(keep_all)
     label = f"argument {nums[0]}" if len(nums) == 1 else "a differentiated argument"
@@ -340,7 +341,7 @@ def _record(f, args, nums, keep_all=False, copy_inputs=False):
     for i, value in zip(nums, rebuild(traced)):
         full[i] = value
     try:
-        out = f(*full)
+        out = f(*full, **(kwargs or {}))
     except BaseException:
         tape.release()
         raise
@@ -370,21 +371,32 @@ class _Pullback:
             if shape_of(ct) != expected:
                 raise ValueError(f"cotangent shape {shape_of(ct)} does not match the output's "
                                  f"shape {expected}")
+            if not np.issubdtype(np.result_type(ops.strip(ct)), np.inexact):
+                raise TypeError(f"the cotangent has dtype {np.result_type(ops.strip(ct))}; cotangents are "
+                                "floating-point (as in jax.vjp): pass it as a float array")
             if self._ours(leaf):
                 seeds.append((leaf.index, Batched(ct) if batch is not None else ct))
         cotangents = backward(self.tape, seeds) if seeds else [None] * len(self.tape.records)
-        grads = []
-        for leaf in self.traced:
-            ct = cotangents[leaf.index]
-            if ct is None:
-                zero_shape = shape_of(leaf.value) if batch is None else (batch,) + shape_of(leaf.value)
-                ct = np.zeros(zero_shape, np.result_type(leaf.value)) if zero_shape else 0.0
-            elif batch is not None:
-                ct = unbatched(ct, batch)
-            elif isinstance(leaf.value, float) and isinstance(ct, (np.ndarray, np.floating)):
-                ct = float(ct)    # scalars stay scalars
-            grads.append(ct)
-        return grads
+        return [self._gradient(leaf, cotangents[leaf.index], batch, seeds) for leaf in self.traced]
+
+    @staticmethod
+    def _gradient(leaf, ct, batch, seeds):
+        """An input's cotangent as the caller gets it: its input's dtype (as
+        jax.vjp), zeros where nothing flowed, an array of its own (never a
+        read-only view or the caller's cotangent passed through)."""
+        if ct is None:
+            zero_shape = shape_of(leaf.value) if batch is None else (batch,) + shape_of(leaf.value)
+            return np.zeros(zero_shape, np.result_type(leaf.value)) if zero_shape else 0.0
+        if batch is not None:
+            ct = unbatched(ct, batch)
+        elif isinstance(leaf.value, float):
+            return float(ct) if isinstance(ct, (np.ndarray, np.floating)) else ct   # scalars stay scalars
+        if type(ct) is np.ndarray:
+            dtype = np.result_type(leaf.value)
+            if ct.dtype != dtype or not ct.flags.writeable or ct.base is not None or \
+                    any(ct is seed for _, seed in seeds):
+                ct = ct.astype(dtype)           # (a copy)
+        return ct
 
 
 def vjp(f, *primals):
@@ -404,15 +416,20 @@ def vjp(f, *primals):
 def value_and_grad(f, argnums=0):
     """(f(*args), gradient of f with respect to args[argnums]): one forward
     pass that records, one backward pass."""
-    def value_and_grad_f(*args):
+    def value_and_grad_f(*args, **kwargs):
         nums, single = normalize_argnums(argnums, len(args))
-        tape, traced, rebuild, out = _record(f, args, nums)
+        tape, traced, rebuild, out = _record(f, args, nums, kwargs=kwargs)
         try:
             pullback = _Pullback(tape, traced, rebuild, out)
-            if len(pullback.out_leaves) != 1 or shape_of(pullback.out_values[0]) != ():
+            value = pullback.out_values[0] if len(pullback.out_leaves) == 1 else None
+            if value is None or shape_of(value) != ():
+                returned = (f"{len(pullback.out_leaves)} arrays (a {type(out).__name__})" if value is None
+                            else f"shape {shape_of(value)}")
                 raise TypeError(f"grad needs a function with a scalar output (as jax.grad); this one returned "
-                                 f"shape {shape_of(out)}. Use jacobian or vjp for other outputs.")
-            value = pullback.out_values[0]
+                                f"{returned}. Use jacobian or vjp for other outputs.")
+            if not np.issubdtype(np.result_type(ops.strip(value)), np.inexact):
+                raise TypeError(f"grad needs a floating-point output (as jax.grad); this one returned dtype "
+                                f"{np.result_type(ops.strip(value))}, which does not depend on the inputs")
             seed = 1.0 if isinstance(value, float) else np.ones((), np.result_type(ops.strip(value)))
             grads = rebuild(pullback([seed]))
         finally:
@@ -424,20 +441,20 @@ def value_and_grad(f, argnums=0):
 def grad(f, argnums=0):
     """The gradient of a scalar function by reverse mode (one backward pass)."""
     value_and_grad_f = value_and_grad(f, argnums)
-    return lambda *args: value_and_grad_f(*args)[1]
+    return lambda *args, **kwargs: value_and_grad_f(*args, **kwargs)[1]
 
 
 def jacobian(f, argnums=0, chunk=None):
     """The Jacobian by reverse mode: f recorded once, then ceil(m / chunk)
     backward passes, each carrying `chunk` rows (cotangents with a leading
     batch axis). Shapes and structure as forward.jacobian."""
-    def jacobian_of(*args):
+    def jacobian_of(*args, **kwargs):
         nums, single = normalize_argnums(argnums, len(args))
-        tape, traced, rebuild, out = _record(f, args, nums)
+        tape, traced, rebuild, out = _record(f, args, nums, kwargs=kwargs)
         try:
             pullback = _Pullback(tape, traced, rebuild, out)
             m = sum(size_of(v) for v in pullback.out_values)
-            step = int(chunk) if chunk else default_chunk(m)
+            step = chunk_size(chunk, m)
             rows = []
             for start in range(0, m, step):
                 count = min(step, m - start)
