@@ -20,6 +20,7 @@ from . import ops
 from .batching import Batched, unbatched
 from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
+from .ops.elementwise import float_dtype
 from .pytree import flatten, flatten_like
 from .registry import Box, Tag, apply, evaluate, jvp_of, shape_of, size_of
 
@@ -94,7 +95,7 @@ def _checked_tangent(primal, tangent):
     if isinstance(primal, float) and isinstance(tangent, (int, float)) and not isinstance(tangent, bool):
         tangent = float(tangent)      # scalars stay scalars
     elif not isinstance(tangent, (float, ArrayInterface)):
-        tangent = np.asarray(tangent, dtype=None if np.iscomplexobj(tangent) else _float_type(primal))
+        tangent = np.asarray(tangent, dtype=None if np.iscomplexobj(tangent) else float_dtype(primal))
     p, t = shape_of(primal), shape_of(tangent)
     if t == p:
         return tangent, False
@@ -102,12 +103,6 @@ def _checked_tangent(primal, tangent):
         return tangent, True
     raise ValueError(f"tangent shape {t} does not match the primal shape {p} (or (K, *{p}) for "
                      "K directions at once)")
-
-
-def _float_type(value):
-    """The floating dtype derivatives of `value` carry (float32 stays float32)."""
-    dtype = np.result_type(value)
-    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
 
 
 def jvp(f, primals, tangents):
@@ -143,7 +138,7 @@ def jvp(f, primals, tangents):
         else:   # does not depend on the inputs: zero tangent
             values.append(leaf)
             zero_shape = shape_of(leaf) if chunk is None else (chunk,) + shape_of(leaf)
-            out_tangents.append(np.zeros(zero_shape, _float_type(leaf)) if zero_shape else 0.0)
+            out_tangents.append(np.zeros(zero_shape, float_dtype(leaf)) if zero_shape else 0.0)
     return rebuild_out(values), rebuild_out(out_tangents)
 
 
@@ -194,7 +189,7 @@ def basis_chunk(leaves, start, count):
     seeds, offset = [], 0
     for leaf in leaves:
         size = size_of(leaf)
-        block = rows[:, offset:offset + size].astype(_float_type(leaf), copy=False)
+        block = rows[:, offset:offset + size].astype(float_dtype(leaf), copy=False)
         seeds.append(block.reshape((count,) + shape_of(leaf)))
         offset += size
     return seeds

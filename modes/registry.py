@@ -232,7 +232,9 @@ def linear(name, primal, transpose, *, jax, examples, batch, cost=no_cost):
     def jvp(tangents, out, *primals, **params):
         if all(t is None for t in tangents):
             return None
-        filled = [np.zeros(shape_of(p)) if t is None else t for t, p in zip(tangents, primals)]
+        from .ops.elementwise import float_dtype      # zeros in each primal's float dtype
+        filled = [np.zeros(shape_of(p), float_dtype(p)) if t is None else t
+                  for t, p in zip(tangents, primals)]
         return apply(op, *filled, **params)
 
     def vjp(cotangent, argnum, out, *primals, **params):

@@ -110,8 +110,21 @@ def _on_floats(python_function, numpy_function):
     return primal
 
 
-def _where_one(condition):
-    return np.where(condition, 1.0, 0.0)
+def float_dtype(x):
+    """The dtype of x's derivatives: x's own floating dtype (float32 stays
+    float32); float64 for Python floats, integers and booleans."""
+    dtype = np.result_type(strip(x))
+    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
+
+
+def _choose(condition, yes, no, like):
+    """np.where(condition, yes, no) in the float dtype of `like`, the primal
+    whose partial it is (neither the mask nor Python floats decide the dtype)."""
+    return np.where(condition, yes, no).astype(float_dtype(like), copy=False)
+
+
+def _where_one(condition, like):
+    return _choose(condition, 1.0, 0.0, like)
 
 
 # --- arithmetic ------------------------------------------------------------
@@ -220,17 +233,18 @@ SIGMOID = elementwise("sigmoid", _sigmoid,
 
 # --- kinks: conventions match JAX ------------------------------------------
 ABS = elementwise("abs", abs,
-                  lambda out, x: np.where(np.greater_equal(strip(x), 0), 1.0, -1.0),  # +1 at 0
+                  lambda out, x: _choose(np.greater_equal(strip(x), 0), 1.0, -1.0, x),  # +1 at 0
                   jax=lambda x: _jnp().abs(x), domain=(domains.away_from_zero,))
 RELU = elementwise("relu", lambda x: np.maximum(x, 0.0),
-                   lambda out, x: _where_one(np.greater(strip(x), 0)),  # 0 at 0
+                   lambda out, x: _where_one(np.greater(strip(x), 0), x),  # 0 at 0
                    jax=lambda x: __import__("jax").nn.relu(x), domain=(domains.away_from_zero,))
 
 
-def _tie_split(a, b):
-    """d max(a, b)/da: 1 where a wins, 0.5 at a tie, 0 where b wins."""
+def _tie_split(a, b, like=None):
+    """d max(a, b)/da: 1 where a wins, 0.5 at a tie, 0 where b wins, in the
+    float dtype of `like` (default a: the primal the partial belongs to)."""
     a, b = strip(a), strip(b)
-    return np.where(np.greater(a, b), 1.0, np.where(np.equal(a, b), 0.5, 0.0))
+    return _choose(np.greater(a, b), 1.0, np.where(np.equal(a, b), 0.5, 0.0), a if like is None else like)
 
 
 MAXIMUM = elementwise("maximum", np.maximum,
@@ -238,24 +252,23 @@ MAXIMUM = elementwise("maximum", np.maximum,
                       lambda out, a, b: _tie_split(b, a),
                       jax=lambda a, b: _jnp().maximum(a, b))
 MINIMUM = elementwise("minimum", np.minimum,
-                      lambda out, a, b: _tie_split(b, a),
-                      lambda out, a, b: _tie_split(a, b),
+                      lambda out, a, b: _tie_split(b, a, like=a),   # d min(a, b)/da = d max(b, a)/db
+                      lambda out, a, b: _tie_split(a, b, like=b),
                       jax=lambda a, b: _jnp().minimum(a, b))
 
 
-def _clip_partials(x, low, high):
-    """clip = minimum(maximum(x, low), high), as JAX computes it: each partial
-    is the product of the two ops' tie factors (0.25 where all three meet)."""
-    x, low, high = strip(x), strip(low), strip(high)
-    raised = np.maximum(x, low)
-    through_min = _tie_split(high, raised)          # d min(m, high)/dm
-    return {"x": _tie_split(x, low) * through_min,
-            "low": _tie_split(low, x) * through_min,
-            "high": _tie_split(raised, high)}        # d min(m, high)/dhigh
-
-
 def _clip_partial(which):
-    return lambda out, x, low, high: _clip_partials(x, low, high)[which]
+    """clip = minimum(maximum(x, low), high), as JAX computes it: the partials of
+    x and low are the products of the two ops' tie factors (0.25 where all
+    three meet); each partial is in its own argument's float dtype."""
+    def partial(out, x, low, high):
+        x, low, high = strip(x), strip(low), strip(high)
+        raised = np.maximum(x, low)
+        if which == "high":
+            return _tie_split(raised, high, like=high)                     # d min(m, high)/dhigh
+        mine, other = (x, low) if which == "x" else (low, x)
+        return _tie_split(mine, other) * _tie_split(high, raised, like=mine)   # d max/dmine * d min(m, high)/dm
+    return partial
 
 
 CLIP = elementwise("clip", np.clip, _clip_partial("x"), _clip_partial("low"), _clip_partial("high"),
@@ -263,8 +276,8 @@ CLIP = elementwise("clip", np.clip, _clip_partial("x"), _clip_partial("low"), _c
                    domain=(domains.real, domains.low_bound, domains.high_bound))
 WHERE = elementwise("where", np.where,
                     None,
-                    lambda out, c, a, b: _where_one(strip(c)),       # d where(c, a, b)/da = [c]
-                    lambda out, c, a, b: _where_one(np.logical_not(strip(c))),
+                    lambda out, c, a, b: _where_one(strip(c), a),    # d where(c, a, b)/da = [c]
+                    lambda out, c, a, b: _where_one(np.logical_not(strip(c)), b),
                     jax=lambda c, a, b: _jnp().where(c, a, b), nondiff=(0,),
                     domain=(domains.condition, domains.real, domains.real))
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..registry import Op, apply, input_size_cost, linear, register, shape_of
 from . import domains
-from .elementwise import equal_zero, exp, mul, sqrt, strip, sub, truediv, where
+from .elementwise import equal_zero, exp, float_dtype, mul, sqrt, strip, sub, truediv, where
 from .shape import astype, broadcast_to, concatenate, getitem, reshape, transpose
 
 
@@ -161,7 +161,7 @@ def _extreme_partial(out, x, axis, keepdims):
     plain_x = strip(x)
     extreme = np.reshape(strip(out), kept_shape(np.shape(plain_x), axis))
     hits = np.equal(plain_x, extreme)
-    return hits / np.sum(hits, axis=axis, keepdims=True)
+    return hits / np.sum(hits, axis=axis, keepdims=True, dtype=float_dtype(plain_x))   # float32 stays float32
 
 
 def _logsumexp(x, axis, keepdims):

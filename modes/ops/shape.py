@@ -270,8 +270,14 @@ def swapaxes(x, axis1, axis2):
 
 
 def moveaxis(x, source, destination):
-    order = [a for a in range(len(shape_of(x))) if a != source % len(shape_of(x))]
-    order.insert(destination % len(shape_of(x)), source % len(shape_of(x)))
+    ndim = len(shape_of(x))
+    as_axes = lambda axes: [int(a) % ndim for a in ((axes,) if isinstance(axes, (int, np.integer)) else axes)]
+    source, destination = as_axes(source), as_axes(destination)
+    if len(source) != len(destination):
+        raise ValueError("moveaxis: source and destination must have the same number of elements")
+    order = [a for a in range(ndim) if a not in source]
+    for to, axis in sorted(zip(destination, source)):   # as NumPy: fill the destinations in order
+        order.insert(to, axis)
     return transpose(x, tuple(order))
 
 
