@@ -59,7 +59,7 @@ from modes.pytree import flatten, flatten_like
 from . import jax_bridge
 from .derivatives import (Function, References, abs_dot, dot, forward_samples, inner_jvp, inner_vjp,
                           random_like, reverse_samples, signature_or_none)
-from .result import CheckResult, Comparison
+from .result import CheckResult, Comparison, element_name
 
 # Moved to comparisons.derivatives and comparisons.result; still importable from here.
 from .derivatives import FD_FULL_LIMIT  # noqa: E402,F401
@@ -124,9 +124,12 @@ def _with_floor(typical, floor):
 
 
 def exact_tolerance(rtol, *arrays):
-    """rtol times the largest magnitude among the arrays (the two compared
-    and their typical magnitude)."""
-    scale = max([float(np.max(np.abs(np.asarray(a, dtype=np.float64)), initial=0.0)) for a in arrays])
+    """rtol times the largest finite magnitude among the arrays (the two
+    compared and their typical magnitude). An infinite derivative (sqrt at 0)
+    must not make every other element's tolerance infinite: equal infinities
+    count as equal anyway, and an infinity against a finite value fails."""
+    scale = max([float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))
+                 for a in (np.asarray(a, dtype=np.float64) for a in arrays)])
     return rtol * max(scale, np.finfo(np.float64).tiny)
 
 
@@ -147,10 +150,15 @@ def _rows(order, check, names, ours, typical, against, rtol, jax_reference, fd_r
         value, error, kinks, compared = fd_reference
         fd_ours = ours if fd_ours is None else fd_ours
         for i, name in enumerate(names):
-            tolerance = FD_SAFETY * error[i] + exact_tolerance(rtol, fd_ours[i], np.nan_to_num(value[i]),
-                                                               typical[i])
-            rows.append(Comparison(order, check, "fd", name, fd_ours[i], value[i], tolerance,
-                                   kinks=kinks[i], compared=None if compared is None else compared[i]))
+            tolerance = FD_SAFETY * error[i] + exact_tolerance(rtol, fd_ours[i], value[i], typical[i])
+            # where f is undefined within a step (sqrt at 0: NaN at x - h), finite
+            # differences have nothing to say: those elements are not compared
+            defined = ~np.isnan(np.asarray(value[i], dtype=np.float64)) | np.isnan(np.asarray(fd_ours[i], dtype=np.float64))
+            mask = defined if compared is None else defined & np.asarray(compared[i], bool)
+            row = Comparison(order, check, "fd", name, fd_ours[i], value[i], tolerance,
+                             kinks=kinks[i], compared=None if mask.all() else mask)
+            row.undefined_places = [element_name(name, tuple(int(k) for k in at)) for at in np.argwhere(~defined)]
+            rows.append(row)
     return rows
 
 
@@ -240,7 +248,7 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
                                    dot(vjp_k, vs[-1]), exact_tolerance(rtol, scale)))
     _compared_something(rows, refs.notes)
     return CheckResult(f"check_grads({fun.name}, order={order})", rows, fun.dtype,
-                       notes=refs.notes + _kink_notes(rows),
+                       notes=refs.notes + _kink_notes(rows) + _undefined_notes(rows),
                        hints=_engine_hints(rows, fun) + _kink_hints(rows))
 
 
@@ -323,6 +331,16 @@ def _kink_hints(rows):
             f"differences are not meaningful ({r.kink_count} such element(s) in {r.name}): move the "
             "point away from the kink, or rely on the JAX comparison"
             for r in rows if not r.passed and r.worst.kink]
+
+
+def _undefined_notes(rows):
+    """Elements finite differences could not check: f is NaN within a step."""
+    places = list(dict.fromkeys(p for r in rows for p in getattr(r, "undefined_places", [])))
+    if not places:
+        return []
+    shown = ", ".join(places[:5]) + (", ..." if len(places) > 5 else "")
+    return [f"finite differences are undefined at {shown} (f is NaN within a step: the edge of its "
+            "domain, as sqrt at 0); only the exact references checked those elements"]
 
 
 def _kink_notes(rows):
@@ -475,7 +493,7 @@ def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol
     rows += _rows(1, check, fun.names, hand, typical, [a for a in against if a != "reverse"], rtol,
                   lambda: refs.jax_vjp([cotangent]), fd)
     _compared_something(rows, refs.notes)
-    return CheckResult(title, rows, fun.dtype, notes=refs.notes + _kink_notes(rows),
+    return CheckResult(title, rows, fun.dtype, notes=refs.notes + _kink_notes(rows) + _undefined_notes(rows),
                        hints=_hand_written_hints(rows) + _kink_hints(rows))
 
 

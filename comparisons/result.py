@@ -83,8 +83,8 @@ class Comparison:
         kinked = np.zeros(a.shape, bool) if kinks is None else np.asarray(kinks, bool) & mask
         self.kink_count = int(np.sum(kinked))
         self.kink_indices = [tuple(int(i) for i in at) for at in np.argwhere(kinked)]
-        if a.size:
-            at = np.unravel_index(int(np.argmax(ratio)), a.shape)
+        if a.size:   # (the worst among the compared elements)
+            at = np.unravel_index(int(np.argmax(np.where(mask, ratio, -1.0))), a.shape)
             pick = lambda array: float(array[at])
         else:
             at, pick = (), lambda array: 0.0

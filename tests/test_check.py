@@ -447,3 +447,18 @@ def test_a_float32_result_sets_float32_tolerances():
         assert check_gradient(f, lambda x: 2 * x, x).ok
     with pytest.warns(PrecisionWarning):
         assert not check_gradient(f, lambda x: 2.001 * x, x).ok      # still sharp enough to fail
+
+
+def test_an_infinite_derivative_does_not_blind_the_check_to_the_other_elements():
+    """sqrt at 0 has derivative +inf (DESIGN's convention): the other elements
+    are still checked to working precision, and finite differences, undefined
+    within a step of 0, leave that element to the exact references."""
+    f = lambda x: np.sum(np.sqrt(x))
+    x = np.array([0.0, 1.0, 4.0])
+    with np.errstate(divide="ignore"):
+        wrong = check_gradient(f, lambda x: np.array([np.inf, 0.5, 7.0]), x, against=("jax",))
+        assert not wrong.ok and wrong.worst.where == "x[2]"
+        right = check_gradient(f, lambda x: 0.5 / np.sqrt(x), x)
+        assert right.ok, right
+        assert any("undefined at x[0]" in note for note in right.notes)
+        assert check_grads(f, (x,)).ok
