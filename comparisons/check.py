@@ -327,10 +327,23 @@ def _blame(fun, rule):
 
 def _kink_hints(rows):
     """A failure at a kink: the point, not the derivative, is the likely problem."""
-    return [f"{r.worst.where} is at (or within a step of) a kink of the function, where finite "
-            f"differences are not meaningful ({r.kink_count} such element(s) in {r.name}): move the "
-            "point away from the kink, or rely on the JAX comparison"
-            for r in rows if not r.passed and r.worst.kink]
+    hints = [f"{r.worst.where} is at (or within a step of) a kink of the function, where finite "
+             f"differences are not meaningful ({r.kink_count} such element(s) in {r.name}): move the "
+             "point away from the kink, or rely on the JAX comparison"
+             for r in rows if not r.passed and r.worst.kink]
+    # an exact reference failing where finite differences see a kink: two valid
+    # one-sided answers (ReLU's (x > 0) at 0 is a subgradient; JAX's convention is 0.5)
+    kinks = {place for r in rows if r.against == "fd" for place in r.kink_places}
+    at_kinks = {}
+    for r in rows:
+        if not r.passed and r.against != "fd" and r.worst.where in kinks:
+            at_kinks.setdefault(r.worst.where, []).append(r.against)
+    for place, references in at_kinks.items():
+        hints.append(f"{place} is at a kink of the function (finite differences see one): any value between "
+                     f"the one-sided derivatives is a valid subgradient there, and {' and '.join(references)} "
+                     "follow JAX's convention (ties split 0.5/0.5, abs'(0) = 1; DESIGN.md): move the point "
+                     "off the kink to check the rest")
+    return hints
 
 
 def _undefined_notes(rows):

@@ -462,3 +462,14 @@ def test_an_infinite_derivative_does_not_blind_the_check_to_the_other_elements()
         assert right.ok, right
         assert any("undefined at x[0]" in note for note in right.notes)
         assert check_grads(f, (x,)).ok
+
+
+def test_a_mismatch_at_a_kink_is_called_one():
+    """CS231n's ReLU backward, (x > 0), at an input exactly 0: a valid
+    subgradient, not JAX's 0.5. The check still fails, and says why."""
+    x = np.array([[0.0, 1.0, -1.0], [2.0, -0.5, 0.3]])
+    result = check_backward(lambda x: (np.maximum(0, x), x), lambda dout, x: dout * (x > 0), x)
+    assert not result.ok
+    assert any(h.startswith("x[0, 0] is at a kink") and "reverse and jax follow JAX's convention" in h
+               for h in result.hints), result.hints
+    assert check_backward(lambda x: (np.maximum(0, x), x), lambda dout, x: dout * (x > 0), x + 0.25).ok
