@@ -387,7 +387,8 @@ def check_gradient(f, grad_f, *args, argnums=None, against=("jax", "fd"), jax_tw
                          f"{[o.shape for o in fun.out]}. Use check_backward for a VJP.")
     hand = _hand_written_leaves(grad_f(*args), fun, argnums, "grad_f")
     return _check_vjp(fun, [1.0], hand, against, f"check_gradient({fun.name})", "hand-written gradient",
-                      jax_twin, seed, rtol, fd_method)
+                      jax_twin, seed, rtol, fd_method, shared="the terms every gradient uses, e.g. a "
+                      "common factor or the loss's normalisation")
 
 
 def check_backward(forward_fn, backward_fn, *inputs, against=("reverse", "jax", "fd"), seed=0,
@@ -430,8 +431,17 @@ def check_backward(forward_fn, backward_fn, *inputs, against=("reverse", "jax", 
     fun = Function(layer, inputs, positions, strict=False)
     hand = _hand_written_leaves(tuple(grads[i] for i in positions), fun, positions, "backward",
                                 per_argument=True)
+    unchecked = [_parameter_name(forward_fn, i) for i in range(len(inputs))
+                 if i not in positions and any(jax_bridge.is_float_leaf(v) for v in flatten(inputs[i])[0])]
+    notes = [f"{backward_name} returned no gradient for {', '.join(unchecked)}: not checked"] if unchecked else []
     return _check_vjp(fun, [dout], hand, against, f"check_backward({name})", "hand-written backward",
-                      None, seed, rtol, fd_method)
+                      None, seed, rtol, fd_method, shared="the upstream gradient dout, the cache", notes=notes)
+
+
+def _parameter_name(f, position):
+    signature = signature_or_none(f)
+    parameters = [] if signature is None else list(signature.parameters)
+    return parameters[position] if position < len(parameters) else f"input {position}"
 
 
 def _copied(tree):
@@ -481,7 +491,8 @@ def _hand_written_leaves(grads, fun, positions, who, per_argument=False):
     return [np.asarray(g) for g in leaves]
 
 
-def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol, fd_method):
+def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol, fd_method,
+               shared="the terms every gradient uses", notes=()):
     """A hand-written VJP of one cotangent against the references. Our
     reverse engine, when it can trace the user's code, is a reference and
     gives the typical magnitudes that scale the tolerances."""
@@ -506,11 +517,12 @@ def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol
     rows += _rows(1, check, fun.names, hand, typical, [a for a in against if a != "reverse"], rtol,
                   lambda: refs.jax_vjp([cotangent]), fd)
     _compared_something(rows, refs.notes)
-    return CheckResult(title, rows, fun.dtype, notes=refs.notes + _kink_notes(rows) + _undefined_notes(rows),
-                       hints=_hand_written_hints(rows) + _kink_hints(rows))
+    return CheckResult(title, rows, fun.dtype,
+                       notes=list(notes) + refs.notes + _kink_notes(rows) + _undefined_notes(rows),
+                       hints=_hand_written_hints(rows, shared) + _kink_hints(rows))
 
 
-def _hand_written_hints(rows):
+def _hand_written_hints(rows, shared):
     """What a pattern of failures says about a hand-written gradient."""
     failed = [r for r in rows if not r.passed]
     if not failed:
@@ -523,7 +535,6 @@ def _hand_written_hints(rows):
     if not wrong:       # the references disagree among themselves: the table says which
         return []
     if len(wrong) == len(arguments):
-        return ["every gradient disagrees with every reference: check the terms they share "
-                "(the upstream gradient, the cache)"]
+        return [f"every gradient disagrees with every reference: check what they share ({shared})"]
     return [f"the gradient for {', '.join(wrong)} disagrees with every reference while the others "
             f"agree: the hand-written code for {'it' if len(wrong) == 1 else 'them'} is wrong"]

@@ -9,7 +9,7 @@ def flatten(tree):
     """(leaves, rebuild) where rebuild(new_leaves) mirrors the structure."""
     if isinstance(tree, (tuple, list)):
         kind = type(tree)
-        if not any(isinstance(item, CONTAINERS) for item in tree):   # flat: the common case
+        if not any(item is None or isinstance(item, CONTAINERS) for item in tree):   # flat: the common case
             return list(tree), lambda leaves: kind(leaves)
         parts = [flatten(item) for item in tree]
         return _join(parts, lambda rebuilt: kind(rebuilt))
@@ -17,6 +17,8 @@ def flatten(tree):
         keys = list(tree)
         parts = [flatten(tree[k]) for k in keys]
         return _join(parts, lambda rebuilt: dict(zip(keys, rebuilt)))
+    if tree is None:      # an empty subtree, as in JAX: no leaves, rebuilt as None
+        return [], lambda leaves: None
     return [tree], lambda leaves: leaves[0]
 
 
@@ -57,7 +59,10 @@ def flatten_like(tree, template, what="the tangent", like="the primal"):
                 raise mismatch(node, model, path)
             for k, (item, item_model) in enumerate(zip(node, model)):
                 walk(item, item_model, f"{path}[{k}]")
-        elif isinstance(node, CONTAINERS):
+        elif model is None:
+            if node is not None:
+                raise mismatch(node, model, path)
+        elif isinstance(node, CONTAINERS) or node is None:
             raise mismatch(node, model, path)
         else:
             leaves.append(node)
@@ -67,6 +72,8 @@ def flatten_like(tree, template, what="the tangent", like="the primal"):
 
 
 def _describe(node):
+    if node is None:
+        return "None"
     if isinstance(node, dict):
         return f"a dict with keys {', '.join(sorted(map(repr, node)))}"
     if isinstance(node, (tuple, list)):

@@ -473,3 +473,13 @@ def test_a_mismatch_at_a_kink_is_called_one():
     assert any(h.startswith("x[0, 0] is at a kink") and "reverse and jax follow JAX's convention" in h
                for h in result.hints), result.hints
     assert check_backward(lambda x: (np.maximum(0, x), x), lambda dout, x: dout * (x > 0), x + 0.25).ok
+
+
+def test_inputs_a_backward_returns_no_gradient_for_are_named():
+    from comparisons import examples as layers
+    rng = np.random.default_rng(0)
+    x, gamma, beta = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=3)
+    only_dx = lambda dout, cache: layers.batchnorm_backward(dout, cache)[0]
+    result = check_backward(layers.batchnorm_forward, only_dx, x, gamma, beta)
+    assert result.ok
+    assert "batchnorm_backward" not in result.notes[0] and "no gradient for gamma, beta: not checked" in result.notes[0]

@@ -270,3 +270,9 @@ def test_ndarray_methods_without_a_rule_say_so():
     with pytest.raises(AttributeError, match=r"Dual has no \.diagonal: fwdrev has no rule for it"):
         forward.grad(lambda a: np.sum(a.diagonal()))(np.ones((2, 2)))
     np.testing.assert_array_equal(reverse.grad(lambda a: np.sum(a.real * a.conj()))(np.ones(2)), [2.0, 2.0])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_none_in_a_pytree_is_an_empty_subtree(engine):
+    assert engine(lambda p: p[0] * 2.0)((1.0, None)) == (2.0, None)                 # as JAX
+    assert engine(lambda p: p["a"] * 3.0)({"a": 1.0, "b": None}) == {"a": 3.0, "b": None}
