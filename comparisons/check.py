@@ -486,8 +486,13 @@ def _hand_written_leaves(grads, fun, positions, who, per_argument=False):
                 leaves.append(value)
     for name, x, g in zip(fun.names, fun.x, leaves):
         if g is None or np.shape(g) != np.shape(x):
+            # the right shape elsewhere in the list: the gradients are out of order
+            elsewhere = [other for other, h in zip(fun.names, leaves)
+                         if other != name and h is not None and np.shape(h) == np.shape(x)]
             raise ValueError(f"{who} returned a gradient of shape {None if g is None else np.shape(g)} "
-                             f"for {name} of shape {np.shape(x)}: a gradient has its input's shape")
+                             f"for {name} of shape {np.shape(x)}: a gradient has its input's shape"
+                             + (f" (the one returned for {elsewhere[0]} has it: are they in the order of "
+                                "the inputs?)" if elsewhere else ""))
     return [np.asarray(g) for g in leaves]
 
 

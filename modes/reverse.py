@@ -580,7 +580,14 @@ def checkpoint(fn):
         # recompute, then pull back: only args[argnum] varies (indices stay fixed)
         return vjp(_of_positions(fn, args, [argnum]), args[argnum])[1](cotangent)[0]
 
-    op = Op(f"checkpoint({getattr(fn, '__name__', 'fn')})", fn, jvp=segment_jvp, vjp=segment_vjp,
+    def segment(*args):
+        out = fn(*args)
+        if isinstance(out, (tuple, list, dict)):
+            raise TypeError(f"a checkpointed function returns one array; {getattr(fn, '__name__', 'fn')} "
+                            f"returned a {type(out).__name__}: checkpoint each output's function separately")
+        return out
+
+    op = Op(f"checkpoint({getattr(fn, '__name__', 'fn')})", segment, jvp=segment_jvp, vjp=segment_vjp,
             jax=None, cost=lambda out, *args: 0, saves=("args",))
 
     def checkpointed(*args):

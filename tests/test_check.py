@@ -483,3 +483,15 @@ def test_inputs_a_backward_returns_no_gradient_for_are_named():
     result = check_backward(layers.batchnorm_forward, only_dx, x, gamma, beta)
     assert result.ok
     assert "batchnorm_backward" not in result.notes[0] and "no gradient for gamma, beta: not checked" in result.notes[0]
+
+
+def test_gradients_out_of_order_are_named():
+    from comparisons import examples as layers
+    rng = np.random.default_rng(0)
+    x, w, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 5)), rng.normal(size=5)
+
+    def swapped(dout, cache):
+        dx, dw, db = layers.affine_backward(dout, cache)
+        return dw, dx, db
+    with pytest.raises(ValueError, match=r"for x of shape \(3, 4\).*the one returned for w has it"):
+        check_backward(layers.affine_forward, swapped, x, w, b)

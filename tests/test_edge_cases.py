@@ -276,3 +276,9 @@ def test_ndarray_methods_without_a_rule_say_so():
 def test_none_in_a_pytree_is_an_empty_subtree(engine):
     assert engine(lambda p: p[0] * 2.0)((1.0, None)) == (2.0, None)                 # as JAX
     assert engine(lambda p: p["a"] * 3.0)({"a": 1.0, "b": None}) == {"a": 3.0, "b": None}
+
+
+def test_a_checkpointed_function_returning_a_tuple_is_named():
+    segment = reverse.checkpoint(lambda x: (np.sin(x), x))
+    with pytest.raises(TypeError, match="a checkpointed function returns one array"):
+        reverse.grad(lambda x: np.sum(segment(x)[0]))(np.ones(2))
