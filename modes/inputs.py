@@ -16,7 +16,7 @@ def as_differentiable(value, where):
         raise TypeError(f"{where} is an integer ({value!r}); differentiation needs floating-point "
                         f"inputs: pass float({value!r})")
     array = np.asarray(value)
-    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.complexfloating)):
+    if array.dtype.kind not in "fc":       # floating or complex
         raise TypeError(f"{where} has dtype {array.dtype}; differentiation needs floating-point "
                         f"inputs: pass it as x.astype(float)")
     return array

@@ -371,7 +371,7 @@ class _Pullback:
             if shape_of(ct) != expected:
                 raise ValueError(f"cotangent shape {shape_of(ct)} does not match the output's "
                                  f"shape {expected}")
-            if not np.issubdtype(np.result_type(ops.strip(ct)), np.inexact):
+            if np.result_type(ops.strip(ct)).kind not in "fc":
                 raise TypeError(f"the cotangent has dtype {np.result_type(ops.strip(ct))}; cotangents are "
                                 "floating-point (as in jax.vjp): pass it as a float array")
             if self._ours(leaf):
@@ -427,7 +427,7 @@ def value_and_grad(f, argnums=0):
                             else f"shape {shape_of(value)}")
                 raise TypeError(f"grad needs a function with a scalar output (as jax.grad); this one returned "
                                 f"{returned}. Use jacobian or vjp for other outputs.")
-            if not np.issubdtype(np.result_type(ops.strip(value)), np.inexact):
+            if np.result_type(ops.strip(value)).kind not in "fc":
                 raise TypeError(f"grad needs a floating-point output (as jax.grad); this one returned dtype "
                                 f"{np.result_type(ops.strip(value))}, which does not depend on the inputs")
             seed = 1.0 if isinstance(value, float) else np.ones((), np.result_type(ops.strip(value)))

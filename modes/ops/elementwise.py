@@ -114,7 +114,7 @@ def float_dtype(x):
     """The dtype of x's derivatives: x's own floating dtype (float32 stays
     float32); float64 for Python floats, integers and booleans."""
     dtype = np.result_type(strip(x))
-    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)     # floating or complex
 
 
 def _choose(condition, yes, no, like):
