@@ -83,7 +83,7 @@ def test_float32_stays_float32():
 def test_an_error_in_f_gives_the_arrays_back():
     x = np.array([1.0, 2.0])
     with pytest.raises(UnsupportedFunction):
-        reverse.grad(lambda a: np.sum(np.sinh(a)))(x)
+        reverse.grad(lambda a: np.sum(np.sinc(a)))(x)
     x[0] = 5.0          # writeable again
 
 

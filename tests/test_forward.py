@@ -141,8 +141,8 @@ def test_an_escaped_perturbation_is_an_error():
 
 
 def test_a_numpy_function_without_a_rule_names_itself():
-    with pytest.raises(UnsupportedFunction, match=r"numpy\.sinh.*defop"):
-        forward.grad(np.sinh)(1.0)
+    with pytest.raises(UnsupportedFunction, match=r"numpy\.sinc.*defop"):
+        forward.grad(np.sinc)(1.0)
     with pytest.raises(UnsupportedFunction, match="linalg.*det|det"):
         forward.grad(lambda a: np.linalg.det(a))(np.eye(2))
     with pytest.raises(TypeError, match="derivative"):

@@ -6,9 +6,10 @@ domain) and the plain functions that rules and users call (`add`, `sum`,
 """
 
 from ..registry import BUILT_IN, REGISTRY
-from .elementwise import (absolute, add, ceil, clip, cos, exp, expm1, floor, log, log1p,  # noqa: F401
-                          maximum, minimum, mul, neg, power, reciprocal, relu, round_, sigmoid,
-                          sign, sin, sqrt, square, strip, sub, tan, tanh, truediv, where)
+from .elementwise import (absolute, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,  # noqa: F401
+                          arctanh, ceil, clip, cos, cosh, exp, exp2, expm1, floor, hypot, log, log1p,
+                          log2, log10, maximum, minimum, mul, neg, power, reciprocal, relu, round_,
+                          sigmoid, sign, sin, sinh, sqrt, square, strip, sub, tan, tanh, truediv, where)
 from .linalg import dot, einsum, inner, matmul, norm, outer, trace, vdot  # noqa: F401
 from .reductions import (cumsum, logsumexp, max, mean, min, prod, softmax, std, sum,  # noqa: F401
                          var)

@@ -26,6 +26,14 @@ def small(rng, shape):
     return rng.uniform(-1.0, 1.0, size=shape)
 
 
+def inside_unit(rng, shape):
+    return rng.uniform(-0.8, 0.8, size=shape)
+
+
+def above_one(rng, shape):
+    return rng.uniform(1.2, 3.0, size=shape)
+
+
 def low_bound(rng, shape):
     return rng.uniform(-1.5, -1.0, size=shape) + rng.choice([0.0, 2.5], size=shape)
 

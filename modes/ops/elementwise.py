@@ -98,12 +98,13 @@ def _jnp():
 
 def _on_floats(python_function, numpy_function):
     """Python floats take the fast path (math module, operators); arrays, and
-    floats where Python raises (log(0), 1/0), take NumPy's IEEE semantics."""
+    floats where Python raises (log(0), 1/0; math.hypot(float, array)), take
+    NumPy's IEEE semantics."""
     def primal(*args):
         if type(args[0]) is float:
             try:
                 return python_function(*args)
-            except (ArithmeticError, ValueError):
+            except (ArithmeticError, ValueError, TypeError):
                 pass
         return numpy_function(*args)
     primal.__name__ = numpy_function.__name__
@@ -194,6 +195,15 @@ LOG1P = elementwise("log1p", _on_floats(math.log1p, np.log1p),
 EXPM1 = elementwise("expm1", _on_floats(math.expm1, np.expm1),
                     lambda out, x: add(out, 1.0),                    # d (e^x - 1) = e^x
                     jax=lambda x: _jnp().expm1(x), uses_out=True)
+EXP2 = elementwise("exp2", _on_floats(lambda x: 2.0 ** x, np.exp2),
+                   lambda out, x: mul(out, math.log(2.0)),           # d 2^x = 2^x log 2
+                   jax=lambda x: _jnp().exp2(x), uses_out=True)
+LOG2 = elementwise("log2", _on_floats(math.log2, np.log2),
+                   lambda out, x: reciprocal(mul(x, math.log(2.0))),  # d log2 x = 1/(x log 2)
+                   jax=lambda x: _jnp().log2(x), domain=(domains.positive,))
+LOG10 = elementwise("log10", _on_floats(math.log10, np.log10),
+                    lambda out, x: reciprocal(mul(x, math.log(10.0))),  # d log10 x = 1/(x log 10)
+                    jax=lambda x: _jnp().log10(x), domain=(domains.positive,))
 SQRT = elementwise("sqrt", _on_floats(math.sqrt, np.sqrt),
                    lambda out, x: truediv(0.5, out),                 # d sqrt x = 1/(2 sqrt x); +inf at 0
                    jax=lambda x: _jnp().sqrt(x), domain=(domains.positive,), uses_out=True)
@@ -217,6 +227,39 @@ TAN = elementwise("tan", _on_floats(math.tan, np.tan),
 TANH = elementwise("tanh", _on_floats(math.tanh, np.tanh),
                    lambda out, x: sub(1.0, square(out)),             # d tanh x = 1 - tanh^2 x
                    jax=lambda x: _jnp().tanh(x), uses_out=True)
+SINH = elementwise("sinh", _on_floats(math.sinh, np.sinh),
+                   lambda out, x: cosh(x),                           # d sinh x = cosh x
+                   jax=lambda x: _jnp().sinh(x))
+COSH = elementwise("cosh", _on_floats(math.cosh, np.cosh),
+                   lambda out, x: sinh(x),                           # d cosh x = sinh x
+                   jax=lambda x: _jnp().cosh(x))
+ARCSIN = elementwise("arcsin", _on_floats(math.asin, np.arcsin),
+                     lambda out, x: reciprocal(sqrt(sub(1.0, square(x)))),   # d asin x = 1/sqrt(1 - x^2)
+                     jax=lambda x: _jnp().arcsin(x), domain=(domains.inside_unit,))
+ARCCOS = elementwise("arccos", _on_floats(math.acos, np.arccos),
+                     lambda out, x: neg(reciprocal(sqrt(sub(1.0, square(x))))),  # d acos x = -1/sqrt(1 - x^2)
+                     jax=lambda x: _jnp().arccos(x), domain=(domains.inside_unit,))
+ARCTAN = elementwise("arctan", _on_floats(math.atan, np.arctan),
+                     lambda out, x: reciprocal(add(1.0, square(x))),       # d atan x = 1/(1 + x^2)
+                     jax=lambda x: _jnp().arctan(x))
+ARCSINH = elementwise("arcsinh", _on_floats(math.asinh, np.arcsinh),
+                      lambda out, x: reciprocal(sqrt(add(1.0, square(x)))),  # d asinh x = 1/sqrt(1 + x^2)
+                      jax=lambda x: _jnp().arcsinh(x))
+ARCCOSH = elementwise("arccosh", _on_floats(math.acosh, np.arccosh),
+                      lambda out, x: reciprocal(sqrt(sub(square(x), 1.0))),  # d acosh x = 1/sqrt(x^2 - 1)
+                      jax=lambda x: _jnp().arccosh(x), domain=(domains.above_one,))
+ARCTANH = elementwise("arctanh", _on_floats(math.atanh, np.arctanh),
+                      lambda out, x: reciprocal(sub(1.0, square(x))),       # d atanh x = 1/(1 - x^2)
+                      jax=lambda x: _jnp().arctanh(x), domain=(domains.inside_unit,))
+ARCTAN2 = elementwise("arctan2", _on_floats(math.atan2, np.arctan2),
+                      lambda out, y, x: truediv(x, add(square(x), square(y))),       # d atan2(y, x)/dy = x/(x^2+y^2)
+                      lambda out, y, x: neg(truediv(y, add(square(x), square(y)))),  # d atan2(y, x)/dx = -y/(x^2+y^2)
+                      jax=lambda y, x: _jnp().arctan2(y, x), domain=(domains.real, domains.nonzero))
+HYPOT = elementwise("hypot", _on_floats(math.hypot, np.hypot),
+                    lambda out, a, b: truediv(a, out),              # d hypot(a, b)/da = a / hypot
+                    lambda out, a, b: truediv(b, out),
+                    jax=lambda a, b: _jnp().hypot(a, b), domain=(domains.nonzero, domains.nonzero),
+                    uses_out=True)
 
 
 def _sigmoid(x):
@@ -314,6 +357,19 @@ def sin(x): return apply(SIN, x)
 def cos(x): return apply(COS, x)
 def tan(x): return apply(TAN, x)
 def tanh(x): return apply(TANH, x)
+def exp2(x): return apply(EXP2, x)
+def log2(x): return apply(LOG2, x)
+def log10(x): return apply(LOG10, x)
+def sinh(x): return apply(SINH, x)
+def cosh(x): return apply(COSH, x)
+def arcsin(x): return apply(ARCSIN, x)
+def arccos(x): return apply(ARCCOS, x)
+def arctan(x): return apply(ARCTAN, x)
+def arcsinh(x): return apply(ARCSINH, x)
+def arccosh(x): return apply(ARCCOSH, x)
+def arctanh(x): return apply(ARCTANH, x)
+def arctan2(y, x): return apply(ARCTAN2, y, x)
+def hypot(a, b): return apply(HYPOT, a, b)
 def sigmoid(x): return apply(SIGMOID, x)
 def absolute(x): return apply(ABS, x)
 def relu(x): return apply(RELU, x)
