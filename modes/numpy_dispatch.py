@@ -95,7 +95,8 @@ FUNCTIONS = {
     np.reshape: ops.reshape, np.broadcast_to: ops.broadcast_to, np.expand_dims: ops.expand_dims,
     np.squeeze: ops.squeeze, np.ravel: ops.ravel, np.concatenate: ops.concatenate,
     np.stack: ops.stack, np.take: ops.take, np.swapaxes: ops.swapaxes, np.moveaxis: ops.moveaxis,
-    np.round: ops.round_, np.around: ops.round_,
+    np.round: ops.round_, np.around: ops.round_, np.diagonal: ops.diagonal, np.flip: ops.flip,
+    np.fliplr: lambda x: ops.flip(x, 1), np.flipud: lambda x: ops.flip(x, 0), np.tensordot: ops.tensordot,
     np.square: ops.square, np.sqrt: ops.sqrt, np.abs: ops.absolute,
     np.vstack: lambda arrays: ops.concatenate([ops.reshape(a, (1, -1)) if np.ndim(ops.strip(a)) < 2
                                                else a for a in arrays], axis=0),
@@ -244,6 +245,8 @@ class ArrayInterface(Box):
     def argmax(self, axis=None): return np.argmax(ops.strip(self), axis=axis)
     def argmin(self, axis=None): return np.argmin(ops.strip(self), axis=axis)
     def swapaxes(self, a, b): return ops.swapaxes(self, a, b)
+    def diagonal(self, offset=0, axis1=0, axis2=1): return ops.diagonal(self, offset, axis1, axis2)
+    def trace(self, offset=0, axis1=0, axis2=1): return ops.trace(self, offset, axis1, axis2)
 
     def reshape(self, *shape):
         return ops.reshape(self, shape[0] if len(shape) == 1 else shape)

@@ -282,3 +282,37 @@ def test_a_checkpointed_function_returning_a_tuple_is_named():
     segment = reverse.checkpoint(lambda x: (np.sin(x), x))
     with pytest.raises(TypeError, match="a checkpointed function returns one array"):
         reverse.grad(lambda x: np.sum(segment(x)[0]))(np.ones(2))
+
+
+CASES_AS_JAX = [   # (numpy function, its jax.numpy twin, argument shapes)
+    (lambda a: np.flip(a), lambda a: __import__("jax").numpy.flip(a), [(2, 3)]),
+    (lambda a: np.flip(a, 1), lambda a: __import__("jax").numpy.flip(a, 1), [(2, 3)]),
+    (lambda a: np.fliplr(a) + np.flipud(a), lambda a: __import__("jax").numpy.fliplr(a)
+     + __import__("jax").numpy.flipud(a), [(3, 3)]),
+    (lambda a: np.diagonal(a), lambda a: __import__("jax").numpy.diagonal(a), [(3, 4)]),
+    (lambda a: a.diagonal(1), lambda a: a.diagonal(1), [(3, 4)]),
+    (lambda a: np.diagonal(a, -1, 2, 0), lambda a: __import__("jax").numpy.diagonal(a, -1, 2, 0), [(3, 2, 4)]),
+    (lambda a: np.trace(a, 1) + a.trace(), lambda a: __import__("jax").numpy.trace(a, 1) + a.trace(), [(3, 4)]),
+    (lambda a, b: np.tensordot(a, b), lambda a, b: __import__("jax").numpy.tensordot(a, b), [(2, 3, 4), (3, 4, 2)]),
+    (lambda a, b: np.tensordot(a, b, axes=([0, 2], [2, 1])),
+     lambda a, b: __import__("jax").numpy.tensordot(a, b, axes=([0, 2], [2, 1])), [(2, 3, 4), (3, 4, 2)]),
+    (lambda a, b: np.tensordot(a, b, 1), lambda a, b: __import__("jax").numpy.tensordot(a, b, 1), [(2, 3), (3, 2)]),
+    (lambda a, b: np.arctan2(a, b) + np.hypot(a, b), lambda a, b: __import__("jax").numpy.arctan2(a, b)
+     + __import__("jax").numpy.hypot(a, b), [(3,), (3,)]),
+]
+
+
+@pytest.mark.parametrize("k", range(len(CASES_AS_JAX)))
+@pytest.mark.parametrize("engine", [forward.jacobian, reverse.jacobian])
+def test_lowered_functions_as_jax(engine, k):
+    import jax
+    f, twin, shapes = CASES_AS_JAX[k]
+    rng = np.random.default_rng(k)
+    args = [rng.uniform(0.5, 2.0, s) for s in shapes]
+    argnums = tuple(range(len(args)))
+    with jax.enable_x64(True):
+        expected = jax.jacfwd(twin, argnums=argnums)(*args)
+        value = twin(*args)
+    np.testing.assert_allclose(f(*args), value, rtol=1e-14)
+    for got, want in zip(engine(f, argnums=argnums)(*args), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)

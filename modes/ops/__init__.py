@@ -10,10 +10,10 @@ from .elementwise import (absolute, add, arccos, arccosh, arcsin, arcsinh, arcta
                           arctanh, ceil, clip, cos, cosh, exp, exp2, expm1, floor, hypot, log, log1p,
                           log2, log10, maximum, minimum, mul, neg, power, reciprocal, relu, round_,
                           sigmoid, sign, sin, sinh, sqrt, square, strip, sub, tan, tanh, truediv, where)
-from .linalg import dot, einsum, inner, matmul, norm, outer, trace, vdot  # noqa: F401
+from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, trace, vdot  # noqa: F401
 from .reductions import (cumsum, logsumexp, max, mean, min, prod, softmax, std, sum,  # noqa: F401
                          var)
-from .shape import (astype, broadcast_to, concatenate, expand_dims, getitem, moveaxis, ravel,  # noqa: F401
-                    reshape, scatter_add, squeeze, stack, swapaxes, take, transpose)
+from .shape import (astype, broadcast_to, concatenate, diagonal, expand_dims, flip, getitem,  # noqa: F401
+                    moveaxis, ravel, reshape, scatter_add, squeeze, stack, swapaxes, take, transpose)
 
 BUILT_IN.update(REGISTRY)

@@ -17,7 +17,7 @@ from .elementwise import absolute, add, mul, sqrt
 from .reductions import max as max_
 from .reductions import min as min_
 from .reductions import sum as sum_
-from .shape import align_batched, broadcast_to, getitem, reshape, squeeze, swapaxes, transpose
+from .shape import align_batched, broadcast_to, diagonal, getitem, reshape, squeeze, swapaxes, transpose
 
 
 def _jnp():
@@ -255,6 +255,22 @@ def norm(x, ord=None, axis=None, keepdims=False):
                               "register one with modes.defop")
 
 
-def trace(x):
-    n = min(shape_of(x)[:2])
-    return sum_(getitem(x, (np.arange(n), np.arange(n))), axis=0)
+def trace(x, offset=0, axis1=0, axis2=1):
+    return sum_(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def tensordot(a, b, axes=2):
+    """np.tensordot as an einsum: `axes` an int (the last n of a with the first n of b) or two lists."""
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if isinstance(axes, (int, np.integer)):
+        axes_a, axes_b = list(range(na - axes, na)), list(range(int(axes)))
+    else:
+        axes_a, axes_b = [[int(i) for i in np.atleast_1d(side)] for side in axes]
+    axes_a, axes_b = [i % na for i in axes_a], [i % nb for i in axes_b]
+    letters = iter(string.ascii_lowercase)
+    ta = [next(letters) for _ in range(na)]
+    tb = [next(letters) for _ in range(nb)]
+    for i, j in zip(axes_a, axes_b):
+        tb[j] = ta[i]
+    free = [t for i, t in enumerate(ta) if i not in axes_a] + [t for j, t in enumerate(tb) if j not in axes_b]
+    return einsum(f"{''.join(ta)},{''.join(tb)}->{''.join(free)}", a, b)

@@ -288,3 +288,19 @@ def astype(x, dtype):
     if np.result_type(strip(x)) == dtype:
         return x
     return apply(ASTYPE, x, dtype=dtype)
+
+
+def flip(x, axis=None):
+    ndim = len(shape_of(x))
+    axes = range(ndim) if axis is None else \
+        [int(a) % ndim for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)]
+    return getitem(x, tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(ndim)))
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """As NumPy: the diagonal of the (axis1, axis2) planes becomes the last axis."""
+    moved = moveaxis(x, (axis1, axis2), (-2, -1))
+    *rest, n, m = shape_of(moved)
+    rows = np.arange(max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m)))
+    rows, columns = (rows, rows + offset) if offset >= 0 else (rows - offset, rows)
+    return getitem(moved, (slice(None),) * len(rest) + (rows, columns))
