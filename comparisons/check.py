@@ -40,6 +40,14 @@ the array size:
   with the same floor;
   finite differences (finite_diff's error estimate `err`, elementwise):
       |a - b| <= FD_SAFETY * err + RTOL_ULPS * eps * scale.
+For a first-order VJP our engine can record, a running error analysis of
+its tape (comparisons.rounding) sharpens both: the typical magnitude is at
+least |J|^T |u| (what the pulled-back terms sum to in magnitude, so
+cancellation is covered element by element, and the scale becomes per
+element), and `err` at least the noise of f's values (eps times the
+intermediates weighted by their adjoints) over the step: a confident
+softmax loss, whose gradient entries are tiny differences of numbers near
+1, then passes when correct and still fails by a relative 1e-6.
 Finite differences run along input coordinates (all of them, or a sample
 for large inputs; comparisons.derivatives says why).
 
@@ -56,7 +64,8 @@ import numpy as np
 
 from modes.pytree import flatten, flatten_like
 
-from . import jax_bridge
+from . import finite_diff, jax_bridge
+from .rounding import reverse_rounding
 from .derivatives import (Function, References, abs_dot, dot, forward_samples, inner_jvp, inner_vjp,
                           random_like, reverse_samples, signature_or_none)
 from .result import CheckResult, Comparison, element_name
@@ -123,21 +132,25 @@ def _with_floor(typical, floor):
     return [np.maximum(np.abs(np.asarray(t, dtype=np.float64)), floor) for t in typical]
 
 
-def exact_tolerance(rtol, *arrays):
+def exact_tolerance(rtol, *arrays, per_element=False):
     """rtol times the largest finite magnitude among the arrays (the two
-    compared and their typical magnitude). An infinite derivative (sqrt at 0)
-    must not make every other element's tolerance infinite: equal infinities
-    count as equal anyway, and an infinity against a finite value fails."""
-    scale = max([float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))
-                 for a in (np.asarray(a, dtype=np.float64) for a in arrays)])
-    return rtol * max(scale, np.finfo(np.float64).tiny)
+    compared and their typical magnitude): over the whole row, or, with
+    `per_element` (the typical magnitude already bounds each element's
+    rounding: comparisons.rounding), element by element. An infinite
+    derivative (sqrt at 0) must not make other tolerances infinite: equal
+    infinities count as equal anyway, and an infinity against a finite
+    value fails."""
+    finite = [np.where(np.isfinite(a), np.abs(a), 0.0) for a in np.broadcast_arrays(
+        *[np.asarray(a, dtype=np.float64) for a in arrays])]
+    scale = np.maximum.reduce(finite) if per_element else max(float(np.max(a, initial=0.0)) for a in finite)
+    return rtol * np.maximum(scale, np.finfo(np.float64).tiny)
 
 
 # ---------------------------------------------------------------------------
 # Building rows
 
 def _rows(order, check, names, ours, typical, against, rtol, jax_reference, fd_reference,
-          fd_ours=None):
+          fd_ours=None, per_element=False):
     """One Comparison per leaf and reference. `typical` gives the magnitude
     that scales the exact part of every tolerance; `fd_ours` are our values
     along the FD reference's own (restricted) direction, when it differs."""
@@ -145,12 +158,13 @@ def _rows(order, check, names, ours, typical, against, rtol, jax_reference, fd_r
     if "jax" in against:
         reference = jax_reference()
         if reference is not None:
-            rows += _exact_rows(order, check, "jax", names, ours, reference, typical, rtol)
+            rows += _exact_rows(order, check, "jax", names, ours, reference, typical, rtol, per_element)
     if "fd" in against and fd_reference is not None:
         value, error, kinks, compared = fd_reference
         fd_ours = ours if fd_ours is None else fd_ours
         for i, name in enumerate(names):
-            tolerance = FD_SAFETY * error[i] + exact_tolerance(rtol, fd_ours[i], value[i], typical[i])
+            tolerance = FD_SAFETY * error[i] + exact_tolerance(rtol, fd_ours[i], value[i], typical[i],
+                                                               per_element=per_element)
             # where f is undefined within a step (sqrt at 0: NaN at x - h), finite
             # differences have nothing to say: those elements are not compared
             defined = ~np.isnan(np.asarray(value[i], dtype=np.float64)) | np.isnan(np.asarray(fd_ours[i], dtype=np.float64))
@@ -162,9 +176,9 @@ def _rows(order, check, names, ours, typical, against, rtol, jax_reference, fd_r
     return rows
 
 
-def _exact_rows(order, check, against, names, ours, reference, typical, rtol):
+def _exact_rows(order, check, against, names, ours, reference, typical, rtol, per_element=False):
     """One Comparison per leaf against a reference computed by exact rules."""
-    return [Comparison(order, check, against, name, a, b, exact_tolerance(rtol, a, b, t))
+    return [Comparison(order, check, against, name, a, b, exact_tolerance(rtol, a, b, t, per_element=per_element))
             for name, a, b, t in zip(names, ours, reference, typical)]
 
 
@@ -240,8 +254,11 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
         if "reverse" in modes:
             vjp_k, vjp_typical = reverse_samples(fun, cts, rng)
             vjp_typical = _with_floor(vjp_typical, primal)
+            per_element = False
+            if k == 1:
+                vjp_typical, fd_vjp, per_element = _rounding_floors(fun, u, vjp_typical, fd_vjp, fd_method)
             rows += _rows(k, "reverse VJP", fun.names, vjp_k, vjp_typical, against, rtol,
-                          lambda: refs.jax_vjp(cts), fd_vjp)
+                          lambda: refs.jax_vjp(cts), fd_vjp, per_element=per_element)
         if "adjoint" in against and jvp_k is not None and vjp_k is not None:
             scale = max(abs_dot(u, jvp_typical), abs_dot(vjp_typical, vs[-1]))
             rows.append(Comparison(k, "adjoint <u, J v>", "<J^T u, v>", "(all)", dot(u, jvp_k),
@@ -250,6 +267,27 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
     return CheckResult(f"check_grads({fun.name}, order={order})", rows, fun.dtype,
                        notes=refs.notes + _kink_notes(rows) + _undefined_notes(rows),
                        hints=_engine_hints(rows, fun) + _kink_hints(rows))
+
+
+def _rounding_floors(fun, cotangent, typical, fd, fd_method):
+    """Typical magnitudes at least |J|^T |u|, and finite differences' error at
+    least the noise of F's values over their step (comparisons.rounding):
+    what a correct computation may be off by where its terms cancel (a
+    confident softmax loss). Unchanged where our engine cannot record F.
+    The flag says whether the typical magnitudes now bound each element's
+    rounding, so that tolerances may be per element."""
+    rounding = reverse_rounding(fun, cotangent)
+    if rounding is None:
+        return typical, fd, False
+    typical = [np.maximum(t, m) for t, m in zip(typical, rounding.magnitude)]
+    if fd is not None and fd_method != "complex-step":    # (the complex step subtracts nothing)
+        eps = float(np.finfo(fun.dtype).eps)
+        value, error, kinks, compared = fd
+        steps = fun.unravel(finite_diff.default_step(fun.z(), fd_method))
+        error = [np.maximum(e, 2 * eps * rounding.value_rounding / np.asarray(h, dtype=np.float64))
+                 for e, h in zip(error, steps)]
+        fd = (value, error, kinks, compared)
+    return typical, fd, True
 
 
 def _fd_references(refs, fun, tangents, cotangents, modes, against):
@@ -515,12 +553,13 @@ def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol
         refs.without_replay()
         ours, typical = None, hand
     typical = _with_floor(typical, primal_scale(fun))
+    fd = refs.fd(inner_vjp(fun, []), cotangent=cotangent)[1] if "fd" in against else None
+    typical, fd, per_element = _rounding_floors(fun, cotangent, typical, fd, fd_method)
     rows = []
     if "reverse" in against and ours is not None:
-        rows += _exact_rows(1, check, "reverse", fun.names, hand, ours, typical, rtol)
-    fd = refs.fd(inner_vjp(fun, []), cotangent=cotangent)[1] if "fd" in against else None
+        rows += _exact_rows(1, check, "reverse", fun.names, hand, ours, typical, rtol, per_element)
     rows += _rows(1, check, fun.names, hand, typical, [a for a in against if a != "reverse"], rtol,
-                  lambda: refs.jax_vjp([cotangent]), fd)
+                  lambda: refs.jax_vjp([cotangent]), fd, per_element=per_element)
     _compared_something(rows, refs.notes)
     return CheckResult(title, rows, fun.dtype,
                        notes=list(notes) + refs.notes + _kink_notes(rows) + _undefined_notes(rows),

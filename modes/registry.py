@@ -32,7 +32,7 @@ class Op:
     """One primitive: the primal and everything needed to differentiate it."""
 
     __slots__ = ("name", "impl", "jvp", "vjp", "jax", "cost", "domain",
-                 "examples", "nondiff", "batch", "elementwise", "partials", "vjp_into", "saves")
+                 "examples", "nondiff", "batch", "elementwise", "partials", "vjp_into", "saves", "bilinear")
 
     def __init__(self, name, impl, *, jvp, vjp, jax, cost, domain=None, examples=None,
                  nondiff=(), batch=None, elementwise=False, partials=None, saves=("args", "out")):
@@ -55,6 +55,9 @@ class Op:
         # A tape keeps only these (the rest as `Unsaved` shapes): its memory is
         # the residuals the backward pass needs, not every intermediate.
         self.saves = tuple(saves)
+        # matmul, einsum: each argument's VJP multiplies the cotangent by the
+        # other arguments (what a rounding analysis needs to know)
+        self.bilinear = False
 
     def __call__(self, *args, **params):
         return apply(self, *args, **params)

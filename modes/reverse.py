@@ -476,12 +476,13 @@ class Trace:
 
     `.table` is a pandas DataFrame; `.records` the raw records; `.inputs` the
     record indices of the inputs; `.output` the index of the output record
-    (None when the output does not depend on the inputs)."""
+    (None when the output does not depend on the inputs); `.outputs` the
+    same for each leaf of a pytree output."""
 
-    def __init__(self, tape, names, inputs, output, out, gradients):
+    def __init__(self, tape, names, inputs, output, out, gradients, outputs):
         self.tape, self.names, self.inputs = tape, names, inputs
         self.records = [Record(record) for record in tape.records]
-        self.output, self.out, self.gradients = output, out, gradients
+        self.output, self.out, self.gradients, self.outputs = output, out, gradients, outputs
 
     def saved_bytes(self):
         return self.tape.saved_bytes()
@@ -548,6 +549,7 @@ def trace(f, *args):
             index = traced[sum(len(flatten(a)[0]) for a in args[:position]) + k].index
             names[index] = base if len(leaves) == 1 else f"{base}[{k}]"
     output = out.index if isinstance(out, Traced) and out.tag is tape else None
+    outputs = [leaf.index if isinstance(leaf, Traced) and leaf.tag is tape else None for leaf in flatten(out)[0]]
     gradients = None
     try:
         if output is not None and shape_of(out.value) == ():
@@ -556,7 +558,7 @@ def trace(f, *args):
     finally:
         tape.release()
     return Trace(tape, names, [t.index for t in traced], output,
-                 out.value if output is not None else out, gradients)
+                 out.value if output is not None else out, gradients, outputs)
 
 
 # ---------------------------------------------------------------------------

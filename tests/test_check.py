@@ -495,3 +495,30 @@ def test_gradients_out_of_order_are_named():
         return dw, dx, db
     with pytest.raises(ValueError, match=r"for x of shape \(3, 4\).*the one returned for w has it"):
         check_backward(layers.affine_forward, swapped, x, w, b)
+
+
+def test_a_confident_softmax_loss_passes_and_its_bugs_still_fail():
+    """At a margin of 10 to 35 the gradient (p - onehot) / N has entries down
+    to 1e-16 computed from probabilities near 1: correct code differs from
+    the references by eps / N, which the rounding analysis (|J|^T |u|, and the
+    noise of the loss's values for finite differences) allows. A relative
+    error of 1e-6 in one entry is still far outside it."""
+    from comparisons import examples as layers
+    rng = np.random.default_rng(5)
+    y = np.array([0, 2, 4, 1])
+    for margin in (10.0, 20.0, 35.0):
+        x = rng.normal(size=(4, 5))
+        x[np.arange(4), y] += margin
+        result = check_backward(layers.softmax_loss_forward, layers.softmax_loss_backward, x, y)
+        assert result.ok, result
+
+        def off_by_a_millionth(dout, cache):
+            dx, dy = layers.softmax_loss_backward(dout, cache)
+            dx = dx.copy()
+            dx[1, 3] *= 1 + 1e-6
+            return dx, dy
+        wrong = check_backward(layers.softmax_loss_forward, off_by_a_millionth, x, y)
+        assert not wrong.ok and wrong.worst.where == "x[1, 3]"
+    x = rng.normal(size=(4, 5))
+    x[np.arange(4), y] += 10.0
+    assert check_grads(lambda x: layers.softmax_loss_forward(x, y)[0], (x,)).ok

@@ -102,6 +102,7 @@ MATMUL = register(Op("matmul", np.matmul, jvp=None, vjp=_matmul_vjp, saves=("arg
                      jax=lambda a, b: _jnp().matmul(a, b), cost=_matmul_cost,
                      domain=(domains.real, domains.real), examples=_matmul_examples, batch=_matmul_batch))
 MATMUL.jvp = bilinear_jvp(MATMUL)
+MATMUL.bilinear = True
 
 
 # --- einsum ------------------------------------------------------------------
@@ -178,6 +179,7 @@ EINSUM = register(Op("einsum", _einsum, jvp=_einsum_jvp, vjp=_einsum_vjp, saves=
                                            ((rng.uniform(-2, 2, (2, 3)),), dict(subscripts="ij->i")),
                                            ((rng.uniform(-2, 2, (2, 3)), rng.uniform(-2, 2, (3,)),
                                              rng.uniform(-2, 2, (2,))), dict(subscripts="ij,j,i->"))]))
+EINSUM.bilinear = True     # (multilinear: linear in each operand)
 
 
 # --- the functions rules and users call ----------------------------------------
