@@ -144,6 +144,8 @@ def circuit(f, *args, mode="reverse", direction=None, title=None) -> Circuit:
             continue
         node_of[i] = len(nodes)
         kind, label = ("input", trace.names[i]) if record.op is None else ("gate", gate_label(record))
+        if record.op is not None and record.op.name == "getitem" and record.parents[0] in trace.inputs:
+            label = trace.names[record.parents[0]] + label      # w[0], as the notes' w0
         nodes.append(Node(kind, label, _plain(record.out), _plain(derivatives[i], record.out)))
         for argnum, parent in enumerate(record.parents):
             if parent >= 0:   # constants are folded into the gate's label instead
@@ -244,14 +246,26 @@ _NAMES = {"maximum": "max", "minimum": "min", "reciprocal": "1/x", "neg": "-x"}
 
 
 def gate_label(record) -> str:
-    """A gate's text: its symbol, or its expression when an argument is a constant."""
+    """A gate's text: its symbol, or its expression when an argument is a constant;
+    reading an element shows its index ("[0]": w0 of the notes is w[0])."""
     name = record.op.name
+    if name == "getitem":
+        return "[" + ", ".join(_index_part(i) for i in record.params["index"]) + "]"
     if all(p >= 0 for p in record.parents):
         return _INFIX.get(name, _NAMES.get(name, name))
     operands = ["x" if p >= 0 else _constant(a) for a, p in zip(record.args, record.parents)]
     if name in _INFIX and len(operands) == 2:
         return operands[0] + _INFIX[name] + operands[1]
     return f"{_NAMES.get(name, name)}({','.join(operands)})"
+
+
+def _index_part(entry):
+    if isinstance(entry, slice):
+        text = ":".join("" if v is None else str(v) for v in (entry.start, entry.stop, entry.step))
+        return text[:-1] if text.endswith(":") and entry.step is None else text
+    if isinstance(entry, (int, np.integer)):
+        return str(int(entry))
+    return "..." if entry is Ellipsis else "idx"
 
 
 def _constant(value):

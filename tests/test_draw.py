@@ -161,3 +161,14 @@ def test_main_usage_errors_return_instead_of_exiting(capsys):
     assert main(["--direction", "1"]) == 2  # a direction without forward mode
     assert "--direction is for --mode forward" in capsys.readouterr().err
 
+
+
+def test_reading_an_element_is_labelled_by_its_index():
+    """The notes' w0, x0 are w[0], x[0] here: a gate that reads an element
+    of an input says which; other reads show the index alone."""
+    def neuron(w, x):
+        return 1 / (1 + np.exp(-(w[0] * x[0] + w[1] * x[1] + w[2])))
+    labels = [n.label for n in circuit(neuron, np.array([2.0, -3.0, -3.0]), np.array([-1.0, -2.0])).nodes]
+    assert labels[:4] == ["w", "x", "w[0]", "x[0]"] and "w[2]" in labels
+    labels = [n.label for n in circuit(lambda a: np.sum(a[1:3] * 2.0)[()] + (a * 1.0)[::2][0], np.arange(5.0)).nodes]
+    assert "a[1:3]" in labels and "[::2]" in labels and "[0]" in labels
