@@ -299,6 +299,12 @@ CASES_AS_JAX = [   # (numpy function, its jax.numpy twin, argument shapes)
     (lambda a, b: np.tensordot(a, b, 1), lambda a, b: __import__("jax").numpy.tensordot(a, b, 1), [(2, 3), (3, 2)]),
     (lambda a, b: np.arctan2(a, b) + np.hypot(a, b), lambda a, b: __import__("jax").numpy.arctan2(a, b)
      + __import__("jax").numpy.hypot(a, b), [(3,), (3,)]),
+] + [   # einsum with '...' and with an index repeated within an operand (a diagonal)
+    ((lambda *ops, s=subscripts: np.einsum(s, *ops)),
+     (lambda *ops, s=subscripts: __import__("jax").numpy.einsum(s, *ops)), shapes)
+    for subscripts, shapes in [("ii", [(3, 3)]), ("ii->i", [(3, 3)]), ("ij,jj->i", [(3, 3), (3, 3)]),
+                               ("iij->j", [(3, 3, 2)]), ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]),
+                               ("...ij,...jk", [(2, 3, 4), (4, 5)]), ("ij...,j->i...", [(3, 4, 2), (4,)])]
 ]
 
 

@@ -190,8 +190,42 @@ def matmul(a, b):
 
 
 def einsum(subscripts, *operands, **options):
+    subscripts, operands = _without_ellipsis_or_repeats(subscripts, operands)
     inputs, output = parse_subscripts(subscripts, operands)
     return apply(EINSUM, *operands, subscripts=",".join(inputs) + "->" + output)
+
+
+def _without_ellipsis_or_repeats(subscripts, operands):
+    """The einsum NumPy means, with '...' written out as letters and an index
+    repeated within one operand ('ii', a diagonal) taken by np.diagonal
+    first, so the op itself only sees plain contractions."""
+    subscripts = subscripts.replace(" ", "")
+    inputs, arrow, output = subscripts.partition("->")
+    inputs = inputs.split(",")
+    if "..." in subscripts:
+        spare = iter(c for c in string.ascii_uppercase if c not in subscripts)
+        width = max(len(shape_of(x)) - (len(t) - 3) for t, x in zip(inputs, operands) if "..." in t)
+        letters = "".join(next(spare) for _ in range(width))
+        inputs = [t.replace("...", letters[width - (len(shape_of(x)) - (len(t) - 3)):]) if "..." in t else t
+                  for t, x in zip(inputs, operands)]
+        if arrow:
+            output = output.replace("...", letters)
+        else:                 # implicit: the broadcast axes first, then the indices used once
+            used = "".join(t for t in inputs if t)
+            output = letters + "".join(sorted(c for c in set(used) if used.count(c) == 1 and c not in letters))
+            arrow = "->"
+    operands = list(operands)
+    for k, term in enumerate(inputs):
+        while len(set(term)) != len(term):
+            letter = next(c for c in term if term.count(c) > 1)
+            first, second = term.index(letter), term.index(letter, term.index(letter) + 1)
+            operands[k] = diagonal(operands[k], 0, first, second)      # the diagonal axis goes last
+            term = "".join(c for i, c in enumerate(term) if i not in (first, second)) + letter
+        inputs[k] = term
+    if not arrow:             # implicit output, as NumPy counts it on the terms as written
+        written = subscripts.replace(",", "")
+        output = "".join(sorted(c for c in set(written) if written.count(c) == 1))
+    return ",".join(inputs) + "->" + output, operands
 
 
 def dot(a, b):
