@@ -322,3 +322,22 @@ def test_lowered_functions_as_jax(engine, k):
     np.testing.assert_allclose(f(*args), value, rtol=1e-14)
     for got, want in zip(engine(f, argnums=argnums)(*args), expected):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hypot_at_the_origin_as_jax(engine):
+    assert engine(np.hypot, argnums=(0, 1))(0.0, 0.0) == (0.5, 0.5)        # JAX's max/min ties
+    np.testing.assert_array_equal(modes.hessian(lambda v: np.hypot(v[0], v[1]))(np.zeros(2)), np.zeros((2, 2)))
+    assert engine(np.hypot, argnums=(0, 1))(3.0, 4.0) == pytest.approx((0.6, 0.8), rel=1e-15)
+
+
+def test_einsum_refuses_what_numpy_refuses_and_broadcasts_what_it_broadcasts():
+    C, D = np.ones((1, 4)), np.ones((3, 4))
+    np.testing.assert_array_equal(reverse.grad(lambda d: np.einsum("ij,ij->", C, d))(D), np.ones((3, 4)))
+    y = np.arange(12.0).reshape(3, 4)
+    with pytest.raises(ValueError, match="repeated in 'ii' has sizes 3 and 4"):
+        reverse.grad(lambda a: np.einsum("ii", a))(y)
+    with pytest.raises(ValueError, match=r"einsum term 'i\.\.j' does not fit"):
+        reverse.grad(lambda a: np.sum(np.einsum("i..j", a)))(y)
+    with pytest.raises(TypeError, match="subscripts as a string"):
+        reverse.grad(lambda a: np.sum(np.einsum(a, [0, 1])))(y)

@@ -255,9 +255,16 @@ ARCTAN2 = elementwise("arctan2", _on_floats(math.atan2, np.arctan2),
                       lambda out, y, x: truediv(x, add(square(x), square(y))),       # d atan2(y, x)/dy = x/(x^2+y^2)
                       lambda out, y, x: neg(truediv(y, add(square(x), square(y)))),  # d atan2(y, x)/dx = -y/(x^2+y^2)
                       jax=lambda y, x: _jnp().arctan2(y, x), domain=(domains.real, domains.nonzero))
-HYPOT = elementwise("hypot", _on_floats(math.hypot, np.hypot),
-                    lambda out, a, b: truediv(a, out),              # d hypot(a, b)/da = a / hypot
-                    lambda out, a, b: truediv(b, out),
+def _hypot_partial(mine):
+    # d hypot(a, b)/da = a / hypot; at (0, 0) 0.5, as JAX's max/min ties give
+    # (the division is kept finite there so that no NaN leaks into derivatives)
+    def partial(out, a, b):
+        at_origin = equal_zero(out)
+        return where(at_origin, 0.5, truediv(a if mine == "a" else b, where(at_origin, 1.0, out)))
+    return partial
+
+
+HYPOT = elementwise("hypot", _on_floats(math.hypot, np.hypot), _hypot_partial("a"), _hypot_partial("b"),
                     jax=lambda a, b: _jnp().hypot(a, b), domain=(domains.nonzero, domains.nonzero),
                     uses_out=True)
 

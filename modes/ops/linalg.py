@@ -110,7 +110,7 @@ def parse_subscripts(subscripts, operands):
     """'ij,jk->ik' as (['ij', 'jk'], 'ik'); implicit outputs made explicit."""
     subscripts = subscripts.replace(" ", "")
     if "." in subscripts:
-        raise NotImplementedError("fwdrev's einsum does not support '...'; write the axes out")
+        raise ValueError(f"einsum subscripts {subscripts!r}: '.' only appears as '...'")
     inputs, _, output = subscripts.partition("->")
     inputs = inputs.split(",")
     if "->" not in subscripts:
@@ -149,10 +149,12 @@ def _einsum_vjp(cotangent, argnum, out, *operands, subscripts):
     reachable = "".join(c for c in target if c in available)
     spec = ",".join([output] + others) + "->" + reachable
     grad = einsum(spec, cotangent, *[x for i, x in enumerate(operands) if i != argnum])
+    shape = shape_of(operands[argnum])
     if reachable != target:   # indices summed inside this operand alone: broadcast back
-        shape = shape_of(operands[argnum])
         kept = tuple(shape[i] if c in reachable else 1 for i, c in enumerate(target))
         grad = broadcast_to(reshape(grad, kept), shape)
+    elif shape_of(grad) != shape:   # an index of size 1 elsewhere broadcast against this one
+        grad = broadcast_to(grad, shape)
     return grad
 
 
@@ -199,9 +201,14 @@ def _without_ellipsis_or_repeats(subscripts, operands):
     """The einsum NumPy means, with '...' written out as letters and an index
     repeated within one operand ('ii', a diagonal) taken by np.diagonal
     first, so the op itself only sees plain contractions."""
+    if not isinstance(subscripts, str):
+        raise TypeError("fwdrev's einsum takes the subscripts as a string ('ij,jk->ik'), not NumPy's "
+                        "sublist form (a, [0, 1], b, [1, 2])")
     subscripts = subscripts.replace(" ", "")
     inputs, arrow, output = subscripts.partition("->")
     inputs = inputs.split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(f"einsum subscripts name {len(inputs)} operands but {len(operands)} were given")
     if "..." in subscripts:
         spare = iter(c for c in string.ascii_uppercase if c not in subscripts)
         width = max(len(shape_of(x)) - (len(t) - 3) for t, x in zip(inputs, operands) if "..." in t)
@@ -214,11 +221,19 @@ def _without_ellipsis_or_repeats(subscripts, operands):
             used = "".join(t for t in inputs if t)
             output = letters + "".join(sorted(c for c in set(used) if used.count(c) == 1 and c not in letters))
             arrow = "->"
+    for term, x in zip(inputs, operands):
+        if not term.isalpha() and term or len(term) != len(shape_of(x)):
+            raise ValueError(f"einsum term {term!r} does not fit an operand of {len(shape_of(x))} "
+                             "dimensions (one letter per axis, or '...')")
     operands = list(operands)
     for k, term in enumerate(inputs):
         while len(set(term)) != len(term):
             letter = next(c for c in term if term.count(c) > 1)
             first, second = term.index(letter), term.index(letter, term.index(letter) + 1)
+            sizes = shape_of(operands[k])[first], shape_of(operands[k])[second]
+            if sizes[0] != sizes[1]:
+                raise ValueError(f"einsum: index {letter!r} repeated in {term!r} has sizes {sizes[0]} "
+                                 f"and {sizes[1]}; a repeated index needs equal sizes")
             operands[k] = diagonal(operands[k], 0, first, second)      # the diagonal axis goes last
             term = "".join(c for i, c in enumerate(term) if i not in (first, second)) + letter
         inputs[k] = term
