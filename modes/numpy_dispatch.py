@@ -46,6 +46,8 @@ def _plain(function):
 
 def _clip(x, a_min=None, a_max=None, *, min=None, max=None):
     """np.clip(x, a_min, a_max), or NumPy 2's min=/max= spelling; None: unbounded."""
+    if (a_min is not None and min is not None) or (a_max is not None and max is not None):
+        raise TypeError("np.clip: pass each bound once, as a_min/a_max or as min/max")
     low = a_min if min is None else min
     high = a_max if max is None else max
     return ops.clip(x, -np.inf if low is None else low, np.inf if high is None else high)
@@ -200,6 +202,8 @@ class ArrayInterface(Box):
     def __rfloordiv__(self, other): return _floor_divide(other, self)
     def __mod__(self, other): return _remainder(self, other)
     def __rmod__(self, other): return _remainder(other, self)
+    def __divmod__(self, other): return _floor_divide(self, other), _remainder(self, other)
+    def __rdivmod__(self, other): return _floor_divide(other, self), _remainder(other, self)
     def __matmul__(self, other): return ops.matmul(self, other)
     def __rmatmul__(self, other): return ops.matmul(other, self)
     def __neg__(self): return ops.neg(self)

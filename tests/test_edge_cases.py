@@ -341,3 +341,22 @@ def test_einsum_refuses_what_numpy_refuses_and_broadcasts_what_it_broadcasts():
         reverse.grad(lambda a: np.sum(np.einsum("i..j", a)))(y)
     with pytest.raises(TypeError, match="subscripts as a string"):
         reverse.grad(lambda a: np.sum(np.einsum(a, [0, 1])))(y)
+
+
+def test_axes_and_options_numpy_refuses_are_refused():
+    x = np.ones((2, 3))
+    refused = [(lambda a: np.flip(a, 5), np.exceptions.AxisError), (lambda a: np.flip(a, (0, 0)), ValueError),
+               (lambda a: np.diagonal(a, 0, 0, 5), np.exceptions.AxisError),
+               (lambda a: np.tensordot(a, a, axes=([0], [0, 1])), ValueError),
+               (lambda a: np.tensordot(a, a, 3), ValueError), (lambda a: np.diagonal(a[0]), ValueError),
+               (lambda a: a.sum(0, None, None, False, 1.0), UnsupportedFunction),     # initial, positionally
+               (lambda a: np.std(a, where=a > 0), UnsupportedFunction),
+               (lambda a: np.clip(a, a_min=0.0, min=0.0), TypeError)]
+    for f, error in refused:
+        with pytest.raises(error):
+            reverse.grad(lambda a: np.sum(f(a)))(x)
+    with pytest.raises(UnsupportedFunction, match="numpy.std with where="):
+        reverse.grad(lambda a: np.std(a, where=a > 0))(x)
+    quotient, remainder = reverse.vjp(lambda a: divmod(a, 0.75), np.array([1.0, 2.0]))[0]
+    np.testing.assert_array_equal(quotient, [1.0, 2.0])
+    np.testing.assert_allclose(remainder, [0.25, 0.5])

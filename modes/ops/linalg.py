@@ -17,7 +17,7 @@ from .elementwise import absolute, add, mul, sqrt
 from .reductions import max as max_
 from .reductions import min as min_
 from .reductions import sum as sum_
-from .shape import align_batched, broadcast_to, diagonal, getitem, reshape, squeeze, swapaxes, transpose
+from .shape import align_batched, axes_of, broadcast_to, diagonal, getitem, reshape, squeeze, swapaxes, transpose
 
 
 def _jnp():
@@ -306,18 +306,22 @@ def norm(x, ord=None, axis=None, keepdims=False):
                               "register one with modes.defop")
 
 
-def trace(x, offset=0, axis1=0, axis2=1):
-    return sum_(diagonal(x, offset, axis1, axis2), axis=-1)
+def trace(x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return sum_(diagonal(x, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
 
 
 def tensordot(a, b, axes=2):
     """np.tensordot as an einsum: `axes` an int (the last n of a with the first n of b) or two lists."""
     na, nb = len(shape_of(a)), len(shape_of(b))
     if isinstance(axes, (int, np.integer)):
+        if not 0 <= axes <= min(na, nb):
+            raise ValueError("tensordot: shape-mismatch for sum")
         axes_a, axes_b = list(range(na - axes, na)), list(range(int(axes)))
     else:
         axes_a, axes_b = [[int(i) for i in np.atleast_1d(side)] for side in axes]
-    axes_a, axes_b = [i % na for i in axes_a], [i % nb for i in axes_b]
+    axes_a, axes_b = axes_of(axes_a, na, "tensordot"), axes_of(axes_b, nb, "tensordot")
+    if len(axes_a) != len(axes_b) or any(shape_of(a)[i] != shape_of(b)[j] for i, j in zip(axes_a, axes_b)):
+        raise ValueError("tensordot: shape-mismatch for sum")
     letters = iter(string.ascii_lowercase)
     ta = [next(letters) for _ in range(na)]
     tb = [next(letters) for _ in range(nb)]

@@ -233,17 +233,17 @@ def _reduce(op, x, axis, dtype, keepdims, refused, **params):
 
 
 def _with_dtype(op):
-    """np.sum, np.mean, np.prod: (x, axis=None, dtype=None, out=None, keepdims=False)."""
-    def reduce(x, axis=None, dtype=None, out=None, keepdims=False, **options):
-        return _reduce(op, x, axis, dtype, keepdims, dict(options, out=out))
+    """np.sum, np.mean, np.prod: (x, axis=None, dtype=None, out=None, keepdims=False, initial, where)."""
+    def reduce(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, **options):
+        return _reduce(op, x, axis, dtype, keepdims, dict(options, out=out, initial=initial, where=where))
     reduce.__name__ = op.name
     return reduce
 
 
 def _without_dtype(op):
-    """np.max, np.min: (x, axis=None, out=None, keepdims=False)."""
-    def reduce(x, axis=None, out=None, keepdims=False, **options):
-        return _reduce(op, x, axis, None, keepdims, dict(options, out=out))
+    """np.max, np.min: (x, axis=None, out=None, keepdims=False, initial, where)."""
+    def reduce(x, axis=None, out=None, keepdims=False, initial=None, where=None, **options):
+        return _reduce(op, x, axis, None, keepdims, dict(options, out=out, initial=initial, where=where))
     reduce.__name__ = op.name
     return reduce
 
@@ -262,7 +262,8 @@ def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
 
 
 def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
-    return sqrt(var(x, axis, dtype, out, ddof, keepdims, **options))
+    refuse_options("std", out=out, **options)
+    return sqrt(var(x, axis, dtype, None, ddof, keepdims))
 
 
 def softmax(x, axis=-1):

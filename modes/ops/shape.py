@@ -269,10 +269,22 @@ def swapaxes(x, axis1, axis2):
     return transpose(x, tuple(axes))
 
 
+def axes_of(axis, ndim, what):
+    """An int or a sequence of axes as distinct non-negative ints, as NumPy
+    checks them: out of range is an AxisError, a repeated axis a ValueError."""
+    axes = [int(a) for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)]
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(f"{what}: axis {a} is out of bounds for an array of dimension {ndim}")
+    axes = [a % ndim for a in axes]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{what}: repeated axis in {tuple(axes)}")
+    return axes
+
+
 def moveaxis(x, source, destination):
     ndim = len(shape_of(x))
-    as_axes = lambda axes: [int(a) % ndim for a in ((axes,) if isinstance(axes, (int, np.integer)) else axes)]
-    source, destination = as_axes(source), as_axes(destination)
+    source, destination = axes_of(source, ndim, "moveaxis"), axes_of(destination, ndim, "moveaxis")
     if len(source) != len(destination):
         raise ValueError("moveaxis: source and destination must have the same number of elements")
     order = [a for a in range(ndim) if a not in source]
@@ -292,14 +304,15 @@ def astype(x, dtype):
 
 def flip(x, axis=None):
     ndim = len(shape_of(x))
-    axes = range(ndim) if axis is None else \
-        [int(a) % ndim for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)]
+    axes = range(ndim) if axis is None else axes_of(axis, ndim, "flip")
     return getitem(x, tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(ndim)))
 
 
 def diagonal(x, offset=0, axis1=0, axis2=1):
     """As NumPy: the diagonal of the (axis1, axis2) planes becomes the last axis."""
-    moved = moveaxis(x, (axis1, axis2), (-2, -1))
+    if len(shape_of(x)) < 2:
+        raise ValueError("diagonal requires an array of at least two dimensions")
+    moved = moveaxis(x, axes_of((axis1, axis2), len(shape_of(x)), "diagonal"), (-2, -1))
     *rest, n, m = shape_of(moved)
     rows = np.arange(max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m)))
     rows, columns = (rows, rows + offset) if offset >= 0 else (rows - offset, rows)
