@@ -99,6 +99,7 @@ FUNCTIONS = {
     np.stack: ops.stack, np.take: ops.take, np.swapaxes: ops.swapaxes, np.moveaxis: ops.moveaxis,
     np.round: ops.round_, np.around: ops.round_, np.diagonal: ops.diagonal, np.flip: ops.flip,
     np.fliplr: lambda x: ops.flip(x, 1), np.flipud: lambda x: ops.flip(x, 0), np.tensordot: ops.tensordot,
+    np.sort: ops.sort, np.diag: ops.diag, np.repeat: ops.repeat, np.tile: ops.tile,
     np.square: ops.square, np.sqrt: ops.sqrt, np.abs: ops.absolute,
     np.vstack: lambda arrays: ops.concatenate([ops.reshape(a, (1, -1)) if np.ndim(ops.strip(a)) < 2
                                                else a for a in arrays], axis=0),
@@ -250,6 +251,7 @@ class ArrayInterface(Box):
     def argmin(self, axis=None): return np.argmin(ops.strip(self), axis=axis)
     def swapaxes(self, a, b): return ops.swapaxes(self, a, b)
     def diagonal(self, offset=0, axis1=0, axis2=1): return ops.diagonal(self, offset, axis1, axis2)
+    def repeat(self, repeats, axis=None): return ops.repeat(self, repeats, axis)
     def trace(self, offset=0, axis1=0, axis2=1): return ops.trace(self, offset, axis1, axis2)
 
     def reshape(self, *shape):

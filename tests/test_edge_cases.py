@@ -299,6 +299,17 @@ CASES_AS_JAX = [   # (numpy function, its jax.numpy twin, argument shapes)
     (lambda a, b: np.tensordot(a, b, 1), lambda a, b: __import__("jax").numpy.tensordot(a, b, 1), [(2, 3), (3, 2)]),
     (lambda a, b: np.arctan2(a, b) + np.hypot(a, b), lambda a, b: __import__("jax").numpy.arctan2(a, b)
      + __import__("jax").numpy.hypot(a, b), [(3,), (3,)]),
+    (lambda a: np.sort(a), lambda a: __import__("jax").numpy.sort(a), [(3, 4)]),
+    (lambda a: np.sort(a, axis=0), lambda a: __import__("jax").numpy.sort(a, axis=0), [(3, 4)]),
+    (lambda a: np.sort(a, axis=None), lambda a: __import__("jax").numpy.sort(a, axis=None), [(3, 4)]),
+    (lambda a: np.diag(a), lambda a: __import__("jax").numpy.diag(a), [(3,)]),
+    (lambda a: np.diag(a, -1) + np.diag(a, 1).T, lambda a: __import__("jax").numpy.diag(a, -1)
+     + __import__("jax").numpy.diag(a, 1).T, [(3,)]),
+    (lambda a: np.diag(a, 1), lambda a: __import__("jax").numpy.diag(a, 1), [(3, 4)]),
+    (lambda a: np.repeat(a, 2), lambda a: __import__("jax").numpy.repeat(a, 2), [(2, 3)]),
+    (lambda a: a.repeat([1, 0, 2], axis=1), lambda a: __import__("jax").numpy.repeat(a, __import__("jax").numpy.array([1, 0, 2]), axis=1, total_repeat_length=3), [(2, 3)]),
+    (lambda a: np.tile(a, 2), lambda a: __import__("jax").numpy.tile(a, 2), [(2, 3)]),
+    (lambda a: np.tile(a, (2, 1, 3)), lambda a: __import__("jax").numpy.tile(a, (2, 1, 3)), [(2, 3)]),
 ] + [   # einsum with '...' and with an index repeated within an operand (a diagonal)
     ((lambda *ops, s=subscripts: np.einsum(s, *ops)),
      (lambda *ops, s=subscripts: __import__("jax").numpy.einsum(s, *ops)), shapes)

@@ -13,7 +13,8 @@ from .elementwise import (absolute, add, arccos, arccosh, arcsin, arcsinh, arcta
 from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, trace, vdot  # noqa: F401
 from .reductions import (cumsum, logsumexp, max, mean, min, prod, softmax, std, sum,  # noqa: F401
                          var)
-from .shape import (astype, broadcast_to, concatenate, diagonal, expand_dims, flip, getitem,  # noqa: F401
-                    moveaxis, ravel, reshape, scatter_add, squeeze, stack, swapaxes, take, transpose)
+from .shape import (astype, broadcast_to, concatenate, diag, diagonal, expand_dims, flip,  # noqa: F401
+                    getitem, moveaxis, ravel, repeat, reshape, scatter_add, sort, squeeze, stack,
+                    swapaxes, take, tile, transpose)
 
 BUILT_IN.update(REGISTRY)

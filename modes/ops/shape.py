@@ -317,3 +317,47 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     rows = np.arange(max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m)))
     rows, columns = (rows, rows + offset) if offset >= 0 else (rows - offset, rows)
     return getitem(moved, (slice(None),) * len(rest) + (rows, columns))
+
+
+def sort(x, axis=-1):
+    """x's values in order: a gather by np.argsort (stable), so each element's
+    derivative follows it to its place, as JAX's."""
+    ndim = len(shape_of(x))
+    if axis is None:
+        x, axis, ndim = ravel(x), 0, 1
+    axis = axes_of(axis, ndim, "sort")[0]
+    order = np.argsort(strip(x), axis=axis, kind="stable")
+    grid = np.indices(order.shape, sparse=True)
+    return getitem(x, tuple(order if d == axis else grid[d] for d in range(ndim)))
+
+
+def diag(v, k=0):
+    """np.diag: a 1-D v on the k-th diagonal of a square matrix, or the k-th
+    diagonal of a 2-D v."""
+    if len(shape_of(v)) == 2:
+        return diagonal(v, k)
+    if len(shape_of(v)) != 1:
+        raise ValueError("diag: input must be 1- or 2-dimensional")
+    n = shape_of(v)[0] + abs(k)
+    rows = np.arange(shape_of(v)[0]) + max(0, -k)
+    return scatter_add(v, (rows, rows + k), (n, n))
+
+
+def repeat(x, repeats, axis=None):
+    """np.repeat: a gather with each index repeated."""
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = axes_of(axis, len(shape_of(x)), "repeat")[0]
+    index = np.repeat(np.arange(shape_of(x)[axis]), repeats)
+    return getitem(x, (slice(None),) * axis + (index,))
+
+
+def tile(x, reps):
+    """np.tile: x broadcast along new axes interleaved with its own, then merged."""
+    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    shape = shape_of(x)
+    ndim = max(len(shape), len(reps))
+    shape, reps = (1,) * (ndim - len(shape)) + shape, (1,) * (ndim - len(reps)) + reps
+    spread = reshape(x, tuple(n for size in shape for n in (1, size)))
+    wide = broadcast_to(spread, tuple(n for pair in zip(reps, shape) for n in pair))
+    return reshape(wide, tuple(r * size for r, size in zip(reps, shape)))
