@@ -66,8 +66,8 @@ from modes.pytree import flatten, flatten_like
 
 from . import finite_diff, jax_bridge
 from .rounding import reverse_rounding
-from .derivatives import (Function, References, abs_dot, dot, forward_samples, inner_jvp, inner_vjp,
-                          random_like, reverse_samples, signature_or_none)
+from .derivatives import (Function, References, parameter_names, abs_dot, dot, forward_samples, inner_jvp,
+                          inner_vjp, random_like, reverse_samples, signature_or_none)
 from .result import CheckResult, Comparison, element_name
 
 # Moved to comparisons.derivatives and comparisons.result; still importable from here.
@@ -469,17 +469,11 @@ def check_backward(forward_fn, backward_fn, *inputs, against=("reverse", "jax", 
     fun = Function(layer, inputs, positions, strict=False)
     hand = _hand_written_leaves(tuple(grads[i] for i in positions), fun, positions, "backward",
                                 per_argument=True)
-    unchecked = [_parameter_name(forward_fn, i) for i in range(len(inputs))
+    unchecked = [name for i, name in enumerate(parameter_names(forward_fn, len(inputs)))
                  if i not in positions and any(jax_bridge.is_float_leaf(v) for v in flatten(inputs[i])[0])]
     notes = [f"{backward_name} returned no gradient for {', '.join(unchecked)}: not checked"] if unchecked else []
     return _check_vjp(fun, [dout], hand, against, f"check_backward({name})", "hand-written backward",
                       None, seed, rtol, fd_method, shared="the upstream gradient dout, the cache", notes=notes)
-
-
-def _parameter_name(f, position):
-    signature = signature_or_none(f)
-    parameters = [] if signature is None else list(signature.parameters)
-    return parameters[position] if position < len(parameters) else f"input {position}"
 
 
 def _copied(tree):

@@ -59,7 +59,7 @@ class Function:
         positions = range(len(self.args)) if argnums is None else \
             normalize_argnums(argnums, len(self.args))[0]
         self.leaves, self.rebuild = flatten(self.args)
-        argument_names = _parameter_names(f, len(self.args))
+        argument_names = parameter_names(f, len(self.args))
         if argnums is not None and strict:
             for position in positions:
                 leaves = flatten(self.args[position])[0]
@@ -142,7 +142,7 @@ def signature_or_none(f):
         return None
 
 
-def _parameter_names(f, n):
+def parameter_names(f, n):
     signature = signature_or_none(f)
     parameters = [] if signature is None else list(signature.parameters.values())
     names = []

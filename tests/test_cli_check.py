@@ -37,6 +37,16 @@ def user_file(tmp_path):
     modes.REGISTRY.pop("cli_test_cube", None)
 
 
+@pytest.fixture
+def fwdrev():
+    """The installed console script (`make test` installs it; a bare checkout run with
+    PYTHONPATH=. has none, and then only the in-process tests apply)."""
+    script = Path(sys.executable).with_name("fwdrev")
+    if not script.exists():
+        pytest.skip("the fwdrev console script is not installed (pip install -e .)")
+    return script
+
+
 def run(argv):
     out = io.StringIO()
     parser = cli_check.add_arguments(__import__("argparse").ArgumentParser())
@@ -85,10 +95,7 @@ def test_runs_as_a_module(user_file):
     assert "FAIL adjoint" in done.stdout
 
 
-def test_the_fwdrev_console_script_runs_check(user_file):
-    fwdrev = Path(sys.executable).with_name("fwdrev")
-    if not fwdrev.exists():
-        pytest.skip("the fwdrev console script is not installed (pip install -e .)")
+def test_the_fwdrev_console_script_runs_check(user_file, fwdrev):
     done = subprocess.run([str(fwdrev), "check", f"{user_file}:loss", "--shape", "3,4", "--shape", "4",
                            "--against", "adjoint"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -144,10 +151,7 @@ def test_float32_inputs_get_a_one_line_note(user_file, capsys):
     assert capsys.readouterr().err.strip().startswith("fwdrev check: note: checking at float32 precision")
 
 
-def test_a_closed_pipe_ends_quietly(user_file):
-    fwdrev = Path(sys.executable).with_name("fwdrev")
-    if not fwdrev.exists():
-        pytest.skip("the fwdrev console script is not installed (pip install -e .)")
+def test_a_closed_pipe_ends_quietly(user_file, fwdrev):
     reader = subprocess.Popen([str(fwdrev), "check", f"{user_file}:loss", "--shape", "3,4", "--shape", "4"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     reader.stdout.close()          # as `| head -0` does before the table is written

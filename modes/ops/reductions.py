@@ -13,7 +13,7 @@ import numpy as np
 from ..registry import Op, apply, input_size_cost, linear, register, shape_of
 from . import domains
 from .elementwise import equal_zero, exp, float_dtype, mul, sqrt, strip, sub, truediv, where
-from .shape import astype, broadcast_to, concatenate, getitem, reshape, transpose
+from .shape import astype, axes_of, broadcast_to, concatenate, getitem, reshape, transpose
 
 
 def refuse_options(name, **options):
@@ -26,13 +26,7 @@ def refuse_options(name, **options):
 
 
 def normalize_axis(axis, ndim):
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise np.exceptions.AxisError(f"axis {a} is out of bounds for an array of dimension {ndim}")
-    return tuple(sorted(int(a) % ndim for a in axes))
+    return tuple(range(ndim)) if axis is None else tuple(sorted(axes_of(axis, ndim, "axis")))
 
 
 def kept_shape(shape, axis):
