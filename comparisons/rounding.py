@@ -83,7 +83,10 @@ def _pull_back(record, ct, absolute):
         contribution = op.vjp(ct, argnum, record.out, *values, **record.params)
         if contribution is not None:
             contribution = np.abs(_plain(contribution))
-            _add(absolute, parent, _plain(unbroadcast(contribution, shape_of(args[argnum]))))
+            # (a sum's transpose hands back its cotangent lazily broadcast: make it x's shape)
+            shape = shape_of(args[argnum])
+            contribution = np.broadcast_to(contribution, np.broadcast_shapes(contribution.shape, shape))
+            _add(absolute, parent, _plain(unbroadcast(contribution, shape)))
 
 
 def _plain(value):

@@ -15,6 +15,10 @@ Rule signatures (JAX vocabulary):
     vjp(cotangent, argnum, out, *primals, **params) -> cotangent of primals[argnum]
         It may return a cotangent of the broadcast shape; the engine
         un-broadcasts it (see `unbroadcast`), once, for every op.
+        Cotangents are broadcast lazily: a sum's transpose hands back its
+        cotangent with size-1 axes, not a broadcast copy, so an elementwise
+        rule may get a cotangent that only broadcasts to `out` (its NumPy
+        arithmetic broadcasts anyway); every other rule gets out's shape.
 
 `apply(op, *args, **params)` is the single entry point. With no boxed argument
 it runs the primal; otherwise it hands the call to the box with the highest tag
@@ -49,7 +53,8 @@ class Op:
         self.elementwise = elementwise
         self.partials = partials    # elementwise ops: d out / d args[i], see ops/elementwise.py
         # optional: add the VJP into an existing array in place, (total, cotangent,
-        # argnum, out, *args, **params) -> None; sparse transposes (getitem) use it
+        # argnum, out, *args, **params) -> True, or False where it does not apply
+        # (then the VJP rule runs); getitem (sparse) and matmul (gemm) have one
         self.vjp_into = None
         # what the VJP rule reads besides shapes: "args", "out", both or neither.
         # A tape keeps only these (the rest as `Unsaved` shapes): its memory is
@@ -187,13 +192,32 @@ def unbroadcast(cotangent, shape):
     return reshape(summed, shape) if shape_of(summed) != shape else summed
 
 
+def broadcast_cotangent(cotangent, shape):
+    """A lazily broadcast cotangent made `shape` (a view) for rules that need it."""
+    if shape_of(cotangent) == shape:
+        return cotangent
+    from .ops.shape import broadcast_to
+    return broadcast_to(cotangent, shape)
+
+
 def vjp_of(op: Op, cotangent, argnum, out, args, params):
     """The cotangent of args[argnum], un-broadcast to its shape (None: zero).
-    argnum may be a tuple of positions that hold one value (elementwise ops)."""
+    argnum may be a tuple of positions that hold one value (elementwise ops).
+    A lazily broadcast cotangent (see the module's docstring) stays lazy;
+    an argument an elementwise op broadcast sums over out's full shape, where
+    a size-1 axis of a lazy cotangent stands for n equal values."""
     ct = op.vjp(cotangent, argnum, out, *args, **params)
     if ct is None:
         return None
-    return unbroadcast(ct, shape_of(args[argnum[0] if isinstance(argnum, tuple) else argnum]))
+    shape = shape_of(args[argnum[0] if isinstance(argnum, tuple) else argnum])
+    ct_shape = shape_of(ct)
+    if ct_shape == shape:
+        return ct
+    if op.elementwise and shape != shape_of(out):
+        return unbroadcast(broadcast_cotangent(ct, shape_of(out)), shape)
+    if len(ct_shape) <= len(shape) and all(c in (1, n) for c, n in zip(ct_shape[::-1], shape[::-1])):
+        return ct
+    return unbroadcast(ct, shape)
 
 
 def jvp_of(op: Op, tangents, out, args, params):

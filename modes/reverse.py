@@ -26,8 +26,8 @@ from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .ops.elementwise import local_gradients
 from .pytree import flatten, flatten_like
-from .registry import (BUILT_IN, FLOP_COUNTERS, REGISTRY, Box, Tag, apply, count, evaluate, shape_of,
-                       size_of, vjp_of)
+from .registry import (BUILT_IN, FLOP_COUNTERS, REGISTRY, Box, Tag, apply, broadcast_cotangent, count, evaluate,
+                       shape_of, size_of, vjp_of)
 
 
 class EscapedTracer(RuntimeError):
@@ -266,10 +266,12 @@ def backward(tape, seeds):
                     cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
                 k += 1
             continue
+        if not op.elementwise:    # a lazily broadcast cotangent gets out's shape (a view)
+            cotangent = broadcast_cotangent(cotangent, shape_of(out))
         built_in = op.name in BUILT_IN
         for argnum, parent in _positions(op, parents):
-            if op.vjp_into is not None and owned[parent] and isinstance(cotangent, (np.ndarray, float)):
-                op.vjp_into(cotangents[parent], cotangent, argnum, out, *args, **params)
+            if op.vjp_into is not None and owned[parent] and isinstance(cotangent, (np.ndarray, float)) \
+                    and op.vjp_into(cotangents[parent], cotangent, argnum, out, *args, **params):
                 continue
             contribution = vjp_of(op, cotangent, argnum, out, args, params)
             if contribution is not None:
@@ -391,6 +393,7 @@ class _Pullback:
             ct = unbatched(ct, batch)
         elif isinstance(leaf.value, float):
             return float(ct) if isinstance(ct, (np.ndarray, np.floating)) else ct   # scalars stay scalars
+        ct = broadcast_cotangent(ct, shape_of(leaf.value) if batch is None else (batch,) + shape_of(leaf.value))
         if type(ct) is np.ndarray:
             dtype = np.result_type(leaf.value)
             if ct.dtype != dtype or not ct.flags.writeable or ct.base is not None or \
@@ -554,7 +557,8 @@ def trace(f, *args):
     try:
         if output is not None and shape_of(out.value) == ():
             cotangents = backward(tape, [(output, 1.0)])
-            gradients = [ops.strip(c) for c in cotangents]
+            gradients = [None if c is None else ops.strip(broadcast_cotangent(c, shape_of(record[3])))
+                         for c, record in zip(cotangents, tape.records)]
     finally:
         tape.release()
     return Trace(tape, names, [t.index for t in traced], output,

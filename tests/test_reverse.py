@@ -160,3 +160,87 @@ def test_checkpointing_saves_memory_and_keeps_the_gradient():
     # O(sqrt(T)) with sqrt(T) segments: 16x the steps, about 4x the bytes
     assert 2 < saved[256][1] / saved[16][1] < 6
     assert saved[256][1] < (saved[256][0] - W.nbytes) / 10
+
+
+# --- lazily broadcast cotangents (a sum's transpose hands back a small one) ----
+
+def test_a_lazy_cotangent_counts_every_element_it_stands_for():
+    # d/da sum(a + b) with a (1, 1) broadcast against b (1, 3): 3, not 1
+    a, b = np.ones((1, 1)), np.ones((1, 3))
+    da, db = reverse.grad(lambda a, b: np.sum(a + b), argnums=(0, 1))(a, b)
+    np.testing.assert_array_equal(da, [[3.0]])
+    np.testing.assert_array_equal(db, [[1.0, 1.0, 1.0]])
+    # the same through a reduction over one axis and a mean
+    dx = reverse.grad(lambda x: np.sum(np.mean(x, axis=0, keepdims=True) * np.ones((4, 1, 3))))(np.ones((2, 3)))
+    np.testing.assert_array_equal(dx, np.full((2, 3), 4 / 2))
+
+
+def test_gradients_and_trace_cotangents_have_their_values_shapes():
+    x = np.arange(6.0).reshape(2, 3)
+    g = reverse.grad(np.sum)(x)        # the cotangent 1.0 stood for all six
+    assert g.shape == (2, 3) and g.flags.writeable and g.base is None
+    np.testing.assert_array_equal(g, np.ones((2, 3)))
+    g[0, 0] = 5.0                      # an array of its own
+    trace = reverse.trace(lambda x: np.sum(x * x), x)
+    for record, gradient in zip(trace.records, trace.gradients):
+        assert np.shape(gradient) == np.shape(record.out)
+    rows = reverse.jacobian(lambda x: np.sum(x, axis=1))(x)
+    np.testing.assert_array_equal(rows, np.repeat(np.eye(2)[:, :, None], 3, axis=2))
+
+
+def test_x_times_x_under_a_sum_is_2x_times_the_cotangent():
+    x = np.array([[1.0, -2.0], [3.0, 0.5]], np.float32)
+    g = reverse.grad(lambda x: 0.25 * np.sum(x * x))(x)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, 0.5 * x)
+    u = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(reverse.vjp(lambda x: x * x, x.astype(float))[1](u)[0], 2 * x * u)
+
+
+# --- a matmul's VJP added into a gathered cotangent by gemm (beta = 1) ------------
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_a_weight_used_twice_gets_both_contributions(dtype, layout):
+    # loss = sum(X @ W * G) + sum(W * W): dW = X^T G + 2 W; dX = G W^T (X used once)
+    rng = np.random.default_rng(3)
+    X = np.asarray(rng.normal(size=(5, 4)), dtype, order=layout)
+    W = np.asarray(rng.normal(size=(4, 3)), dtype, order=layout)
+    G = rng.normal(size=(5, 3)).astype(dtype)
+    loss = lambda X, W: np.sum((X @ W) * G) + np.sum(W * W) + np.sum(X * X)
+    dX, dW = reverse.grad(loss, argnums=(0, 1))(X, W)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(dW, X.T @ G + 2 * W, rtol=tolerance)
+    np.testing.assert_allclose(dX, G @ W.T + 2 * X, rtol=tolerance)
+    assert dW.dtype == dX.dtype == dtype
+
+
+def test_matmul_accumulation_falls_back_where_gemm_does_not_apply():
+    rng = np.random.default_rng(4)
+    A = rng.normal(size=(2, 5, 4))            # a batch of products: no single gemm
+    W = rng.normal(size=(4, 3))
+    v = rng.normal(size=4)                    # a vector operand
+    dW = reverse.grad(lambda W: np.sum(A @ W) + np.sum(W * W))(W)
+    np.testing.assert_allclose(dW, np.einsum("bik->k", A)[:, None] + 2 * W, rtol=1e-13)
+    dv = reverse.grad(lambda v: np.sum(W.T @ v) + np.sum(v * v))(v)
+    np.testing.assert_allclose(dv, W.sum(axis=1) + 2 * v, rtol=1e-13)
+    # second order: the gathered cotangent holds traced values, gemm declines
+    H = reverse.jacobian(reverse.grad(lambda W: np.sum(np.tanh(A[0] @ W)) + np.sum(W * W)))(W)
+    assert H.shape == (4, 3, 4, 3)
+
+
+def test_flop_counts_do_not_depend_on_the_accumulation_route():
+    from modes.ops import linalg
+    from modes.registry import count_flops
+    X, W = np.ones((6, 4)), np.ones((4, 3))
+    loss = lambda W: np.sum(X @ W) + np.sum(W * W)
+    with count_flops() as fused:
+        reverse.grad(loss)(W)
+    linalg.MATMUL.vjp_into = None
+    try:
+        with count_flops() as generic:
+            reverse.grad(loss)(W)
+    finally:
+        linalg.MATMUL.vjp_into = linalg._matmul_vjp_into
+    arithmetic = lambda counter: {name: flops for name, flops in counter.by_op.items() if flops}
+    assert arithmetic(fused) == arithmetic(generic) and fused.total == generic.total > 0

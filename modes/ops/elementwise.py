@@ -8,12 +8,13 @@ A partial is a function (out, *primals) -> array, or the constant 1 or -1.
 Conventions at kinks match JAX (see DESIGN.md).
 """
 
+import functools
 import math
 import operator
 
 import numpy as np
 
-from ..registry import FLOP_COUNTERS, Box, Op, apply, count, elementwise_cost, register
+from ..registry import FLOP_COUNTERS, Box, Op, apply, count, elementwise_cost, register, size_of
 from . import domains
 
 
@@ -35,25 +36,31 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
             total = term if total is None else add(total, term)
         return total
 
+    def grouped_vjp(cotangent, argnums, out, primals, params):
+        # one value at several positions: ct * (sum of its partials), a single
+        # product with the cotangent instead of one per position
+        values = [float(partials[k]) if partials[k] in (1, -1) else partials[k](out, *primals, **params)
+                  for k in argnums if partials[k] is not None]
+        if not values:
+            return None
+        if len(values) > 1 and all(v is values[0] for v in values):
+            # x * x: ct * 2x, with the 2 on the smaller of the two (the L2
+            # penalty's cotangent is a sum's, a scalar: one pass over x)
+            small, large = sorted((cotangent, values[0]), key=size_of)
+            total, other = mul(small, float(len(values))), large
+        else:
+            total, other = functools.reduce(add, values), cotangent
+        if len(values) > 1 and _scalable_in_place(total, other):
+            # the total is an array made here: multiply where it lies (one
+            # large temporary fewer)
+            if FLOP_COUNTERS:
+                count(MUL, total, (other, total), {})
+            return np.multiply(total, other, out=total)
+        return mul(other, total)
+
     def vjp(cotangent, argnum, out, *primals, **params):
         if isinstance(argnum, tuple):
-            # one value at several positions (x * x): ct * (sum of its partials),
-            # a single product with the cotangent instead of one per position
-            total, terms = None, 0
-            for k in argnum:
-                if partials[k] is not None:
-                    value = float(partials[k]) if partials[k] in (1, -1) else partials[k](out, *primals, **params)
-                    total = value if total is None else add(total, value)
-                    terms += 1
-            if total is None:
-                return None
-            if terms > 1 and _scalable_in_place(total, cotangent):
-                # the sum is an array made here: scale it where it lies
-                # (one large temporary fewer for x * x, the L2 penalty)
-                if FLOP_COUNTERS:
-                    count(MUL, total, (cotangent, total), {})
-                return np.multiply(total, cotangent, out=total)
-            return mul(cotangent, total)
+            return grouped_vjp(cotangent, argnum, out, primals, params)
         partial = partials[argnum]
         if partial is None:
             return None
@@ -67,14 +74,13 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
                        elementwise=True, partials=partials, saves=saves))
 
 
-def _scalable_in_place(total, cotangent):
-    """Can cotangent * total be written into total? Only plain arrays (no
-    boxes: a higher-order trace must see the product) of the right shape and
-    dtype."""
+def _scalable_in_place(total, other):
+    """Can other * total be written into total? Only plain arrays (no boxes:
+    a higher-order trace must see the product) of the right shape and dtype."""
     return (type(total) is np.ndarray and total.flags.writeable
-            and isinstance(cotangent, (np.ndarray, float, np.floating))
-            and np.result_type(cotangent, total) == total.dtype
-            and np.broadcast_shapes(np.shape(cotangent), total.shape) == total.shape)
+            and isinstance(other, (np.ndarray, float, np.floating))
+            and np.result_type(other, total) == total.dtype
+            and np.broadcast_shapes(np.shape(other), total.shape) == total.shape)
 
 
 def local_gradients(op, out, args, parents):

@@ -11,9 +11,9 @@ import string
 
 import numpy as np
 
-from ..registry import Op, apply, register, shape_of, size_of
+from ..registry import FLOP_COUNTERS, Op, apply, count, register, shape_of, size_of
 from . import domains
-from .elementwise import absolute, add, mul, sqrt
+from .elementwise import ADD, absolute, add, mul, sqrt
 from .reductions import max as max_
 from .reductions import min as min_
 from .reductions import sum as sum_
@@ -98,10 +98,51 @@ def _matmul_examples(rng):
             ((u(3,), u(3,)), {}), ((u(2, 2, 3), u(3, 4)), {}), ((u(3,), u(2, 3, 4)), {})]
 
 
+def _matmul_vjp_into(total, cotangent, argnum, out, a, b):
+    """total += the VJP, inside BLAS's gemm (C = A B + beta C with beta = 1):
+    a weight used twice (a layer and its L2 penalty, a shared RNN matrix)
+    gets its product added where its cotangent lies, with no temporary and no
+    separate pass; NumPy's @ asks gemm for beta = 0, which zero-fills C first.
+    Plain 2-D float32/float64 matrices only; anything else (boxes, batches,
+    vectors, mixed dtypes) declines and takes the generic route."""
+    arrays = (total, cotangent, a, b)
+    if not (all(type(x) is np.ndarray and x.ndim == 2 for x in arrays)
+            and len({x.dtype for x in arrays}) == 1 and total.dtype in (np.float32, np.float64)
+            and total.flags.c_contiguous):
+        return False
+    # total is C-ordered, so total^T is Fortran-ordered, as BLAS wants its output:
+    # grad a: total^T += b ct^T;   grad b: total^T += ct^T a   (the transposes of dA = dD B^T, dB = A^T dD)
+    left, right = (b, cotangent.T) if argnum == 0 else (cotangent.T, a)
+    (left, trans_left), (right, trans_right) = _fortran_operand(left), _fortran_operand(right)
+    result = _gemm(total.dtype)(1.0, left, right, beta=1.0, c=total.T, trans_a=trans_left,
+                                trans_b=trans_right, overwrite_c=True)
+    if not np.shares_memory(result, total):     # (BLAS wrappers may copy; never seen here)
+        total.T[...] = result
+    if FLOP_COUNTERS:
+        count(MATMUL, total, (cotangent, b.T) if argnum == 0 else (a.T, cotangent), {})
+        count(ADD, total, (total, total), {})
+    return True
+
+
+def _fortran_operand(matrix):
+    """(array, trans) with op(array) == matrix and array Fortran-ordered (a
+    C-ordered matrix is its transpose, Fortran-ordered): no copy for either."""
+    if matrix.flags.f_contiguous:
+        return matrix, 0
+    if matrix.flags.c_contiguous:
+        return matrix.T, 1
+    return np.asfortranarray(matrix), 0
+
+
+def _gemm(dtype):
+    from scipy.linalg import blas      # (loads in ~0.2 s: only when first needed)
+    return blas.dgemm if dtype == np.float64 else blas.sgemm
+
 MATMUL = register(Op("matmul", np.matmul, jvp=None, vjp=_matmul_vjp, saves=("args",),
                      jax=lambda a, b: _jnp().matmul(a, b), cost=_matmul_cost,
                      domain=(domains.real, domains.real), examples=_matmul_examples, batch=_matmul_batch))
 MATMUL.jvp = bilinear_jvp(MATMUL)
+MATMUL.vjp_into = _matmul_vjp_into
 MATMUL.bilinear = True
 
 

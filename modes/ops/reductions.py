@@ -13,7 +13,7 @@ import numpy as np
 from ..registry import Op, apply, input_size_cost, linear, register, shape_of
 from . import domains
 from .elementwise import equal_zero, exp, float_dtype, mul, sqrt, strip, sub, truediv, where
-from .shape import astype, axes_of, broadcast_to, concatenate, getitem, reshape, transpose
+from .shape import astype, axes_of, concatenate, getitem, reshape, transpose
 
 
 def refuse_options(name, **options):
@@ -35,11 +35,12 @@ def kept_shape(shape, axis):
 
 
 def unreduce(cotangent, x, axis, keepdims):
-    """Broadcast a reduced cotangent back over the reduced axes (sum's transpose)."""
-    shape = shape_of(x)
+    """Sum's transpose: the cotangent broadcast back over the reduced axes,
+    lazily: given its size-1 axes back, it broadcasts to x's shape in the
+    arithmetic that uses it (no copy of x's size; see registry.py)."""
     if not keepdims and shape_of(cotangent) != ():     # a scalar broadcasts as it is
-        cotangent = reshape(cotangent, kept_shape(shape, axis))
-    return broadcast_to(cotangent, shape)
+        cotangent = reshape(cotangent, kept_shape(shape_of(x), axis))
+    return cotangent
 
 
 def _jnp():

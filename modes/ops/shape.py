@@ -158,6 +158,7 @@ def _getitem_vjp_into(total, ct, argnum, out, x, index):
     np.add.at(total, index, ct)
     if FLOP_COUNTERS:
         count(SCATTER_ADD, total, (ct,), dict(index=index, shape=total.shape))
+    return True
 
 
 GETITEM.vjp_into = _getitem_vjp_into
