@@ -183,21 +183,18 @@ def unbroadcast(cotangent, shape):
     ct_shape = shape_of(cotangent)
     if ct_shape == shape:
         return cotangent
-    from .ops.reductions import SUM
-    from .ops.shape import reshape
     extra = len(ct_shape) - len(shape)
     stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and ct_shape[extra + i] != 1)
     # one sum; keepdims keeps the stretched size-1 axes when there are no extra leading ones
-    summed = apply(SUM, cotangent, axis=tuple(range(extra)) + stretched, keepdims=not extra)
-    return reshape(summed, shape) if shape_of(summed) != shape else summed
+    summed = apply(REGISTRY["sum"], cotangent, axis=tuple(range(extra)) + stretched, keepdims=not extra)
+    return apply(REGISTRY["reshape"], summed, shape=shape) if shape_of(summed) != shape else summed
 
 
 def broadcast_cotangent(cotangent, shape):
     """A lazily broadcast cotangent made `shape` (a view) for rules that need it."""
     if shape_of(cotangent) == shape:
         return cotangent
-    from .ops.shape import broadcast_to
-    return broadcast_to(cotangent, shape)
+    return apply(REGISTRY["broadcast_to"], cotangent, shape=shape)
 
 
 def vjp_of(op: Op, cotangent, argnum, out, args, params):

@@ -98,11 +98,13 @@ class Tape(Tag):
         if local is None:    # (scalar records hold Python numbers only)
             saves = ("args", "out") if self.keep_all else op.saves
             if "args" in saves:
-                for value in args:
-                    self._keep(value)
+                for value, parent in zip(args, parents):
+                    if parent < 0:
+                        self._keep(value)
             else:
                 saved_args = tuple(map(_unsaved, args))
-            saved_out = self._keep(out) if "out" in saves else _unsaved(out)
+            if "out" not in saves:
+                saved_out = _unsaved(out)
         records = self.records
         records.append((op, saved_args, parents, saved_out, params, local))
         return Traced(out, self, len(records) - 1)
@@ -111,7 +113,10 @@ class Tape(Tag):
         # An array saved for the backward pass must not change before it is
         # used: make it read-only (NumPy then refuses in-place writes) until
         # the tape is released; a view's bases too, outermost first, since
-        # writing through the base would change the view.
+        # writing through the base would change the view. What the caller
+        # can reach is locked: the inputs, the constants a step saves, and
+        # (vjp) the outputs; other values a step makes live inside Traced
+        # boxes, or are views of locked arrays.
         if type(value) is np.ndarray and value.flags.writeable:
             chain = [value]
             while isinstance(chain[-1].base, np.ndarray) and chain[-1].base.flags.writeable:
@@ -180,18 +185,24 @@ class Traced(ArrayInterface):
                 parents.append(-1)
             values.append(a)
             numbers = numbers and isinstance(a, (float, int))
-            boxed = boxed or isinstance(a, Box)
-        if numbers and op.partials is not None:
+            if isinstance(a, Box):
+                boxed = True
+        if boxed:    # lower-tagged boxes among the values: hand them on
+            out = apply(op, *values, **params)
+        elif numbers and op.partials is not None:
             # Scalar fast path: a gate on Python numbers computes its local
             # gradients now; the backward pass only multiplies and adds.
             out = evaluate(op, values, params)
             local = local_gradients(op, out, values, parents)
             return tape.record(op, tuple(values), parents, out, params, local)
-        # lower-tagged boxes among the values: hand them on; else just run the primal
-        out = apply(op, *values, **params) if boxed else evaluate(op, values, params)
+        else:
+            out = evaluate(op, values, params)
         if op.vjp is None:    # not differentiable: a constant from here on
             return out
         return tape.record(op, tuple(values), parents, out, params)
+
+
+SCALARS = {float, np.float64}     # (NumPy's float64 scalars: what a full reduction returns)
 
 
 def _scalar_operator(op, reflected=False):
@@ -210,12 +221,12 @@ def _scalar_operator(op, reflected=False):
 
     def operator_method(self, other):
         tape = self.tag
-        if type(self.value) is not float or not tape.alive or FLOP_COUNTERS:
+        if type(self.value) not in SCALARS or not tape.alive or FLOP_COUNTERS:
             return generic(self, other)
         kind = type(other)
-        if kind is float or kind is int:
+        if kind in SCALARS or kind is int:
             other_value, other_parent = other, -1
-        elif kind is Traced and other.tag is tape and type(other.value) is float:
+        elif kind is Traced and other.tag is tape and type(other.value) in SCALARS:
             other_value, other_parent = other.value, other.index
         else:
             return generic(self, other)
@@ -247,7 +258,10 @@ def backward(tape, seeds):
     cotangents = [None] * len(records)
     owned = [False] * len(records)     # cotangents[i] is an array this walk allocated
     for index, seed in seeds:
-        _accumulate(cotangents, owned, index, seed)
+        if cotangents[index] is None:
+            cotangents[index] = seed
+        else:
+            _add_into(cotangents, owned, index, seed)
     for i in range(max(index for index, _ in seeds), -1, -1):
         cotangent = cotangents[i]
         if cotangent is None:     # not on a path to the output
@@ -268,47 +282,48 @@ def backward(tape, seeds):
             continue
         if not op.elementwise:    # a lazily broadcast cotangent gets out's shape (a view)
             cotangent = broadcast_cotangent(cotangent, shape_of(out))
-        built_in = op.name in BUILT_IN
         for argnum, parent in _positions(op, parents):
+            if parent < 0:        # a constant
+                continue
             if op.vjp_into is not None and owned[parent] and isinstance(cotangent, (np.ndarray, float)) \
                     and op.vjp_into(cotangents[parent], cotangent, argnum, out, *args, **params):
                 continue
             contribution = vjp_of(op, cotangent, argnum, out, args, params)
-            if contribution is not None:
+            if contribution is None:
+                continue
+            if cotangents[parent] is None:
+                cotangents[parent] = contribution
                 # A built-in rule's result that owns its memory and is not the
                 # cotangent passed through is a fresh array: the walk may own it.
-                fresh = (built_in and type(contribution) is np.ndarray and contribution.base is None
-                         and contribution is not cotangent)
-                _accumulate(cotangents, owned, parent, contribution, fresh)
+                owned[parent] = (type(contribution) is np.ndarray and contribution.base is None
+                                 and contribution is not cotangent and contribution.flags.writeable
+                                 and op.name in BUILT_IN)
+            else:
+                _add_into(cotangents, owned, parent, contribution)
     return cotangents
 
 
 def _positions(op, parents):
-    """(argnum, parent) for each traced argument. A value an elementwise op
-    takes at several positions (x * x) comes once, with the tuple of its
-    positions: its VJP rule sums the partials before multiplying."""
-    if len(parents) == 1:
-        return ((0, parents[0]),) if parents[0] >= 0 else ()
-    traced = [(argnum, parent) for argnum, parent in enumerate(parents) if parent >= 0]
-    if len(traced) < 2 or op.partials is None or len({p for _, p in traced}) == len(traced):
-        return traced
+    """(argnum, parent) for each argument (parent -1: a constant). A value an
+    elementwise op takes at several positions (x * x) comes once, with the
+    tuple of its positions: its VJP rule sums the partials before multiplying."""
+    if len(parents) == 1 or op.partials is None or len(set(parents)) == len(parents):
+        return enumerate(parents)
     grouped = {}
-    for argnum, parent in traced:
-        grouped.setdefault(parent, []).append(argnum)
+    for argnum, parent in enumerate(parents):
+        if parent >= 0:
+            grouped.setdefault(parent, []).append(argnum)
     return [(tuple(argnums) if len(argnums) > 1 else argnums[0], parent)
             for parent, argnums in grouped.items()]
 
 
-def _accumulate(cotangents, owned, index, contribution, fresh=False):
+def _add_into(cotangents, owned, index, contribution):
     """cotangents[index] += contribution, out of place unless the slot holds
     an array this walk owns (a fresh rule result, or a sum made here): a
     contribution may alias another value (add's VJP hands the same cotangent
     to both inputs), so only owned arrays are ever written into."""
     previous = cotangents[index]
-    if previous is None:
-        cotangents[index] = contribution
-        owned[index] = fresh and contribution.flags.writeable
-    elif owned[index] and isinstance(contribution, (np.ndarray, float)) and shape_of(contribution) == previous.shape:
+    if owned[index] and isinstance(contribution, (np.ndarray, float)) and shape_of(contribution) == previous.shape:
         np.add(previous, contribution, out=previous)
         if FLOP_COUNTERS:
             count(ADD, previous, (previous, contribution), {})
@@ -407,6 +422,8 @@ def vjp(f, *primals):
     cotangents, one per primal, each mirroring its primal's structure."""
     tape, traced, rebuild, out = _record(f, primals, tuple(range(len(primals))), copy_inputs=True)
     pullback = _Pullback(tape, traced, rebuild, out)
+    for value in pullback.out_values:     # the caller's now, and the backward pass may read them
+        tape._keep(value)
 
     def vjp_fn(cotangent):
         ct_leaves = flatten_like(cotangent, pullback.out, "the cotangent", "the output")

@@ -62,6 +62,16 @@ def test_a_saved_array_cannot_be_mutated_before_the_backward_pass():
     W[0, 0] = 100.0                          # and the user's array is writeable again
 
 
+def test_the_output_vjp_returns_cannot_be_changed_under_its_pullback():
+    # exp's VJP reads its output: writing into the returned array would
+    # silently change the derivative
+    x = np.array([0.0, 1.0])
+    out, vjp_fn = reverse.vjp(np.exp, x)
+    with pytest.raises(ValueError, match="read-only"):
+        out *= 2.0
+    np.testing.assert_allclose(vjp_fn(np.ones(2))[0], np.exp(x))
+
+
 def test_grad_releases_its_arrays():
     W = np.ones((2, 2))
     reverse.grad(lambda x: np.sum(W @ x))(np.ones(2))

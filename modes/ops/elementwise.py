@@ -131,7 +131,8 @@ def _choose(condition, yes, no, like):
 
 
 def _where_one(condition, like):
-    return _choose(condition, 1.0, 0.0, like)
+    """1 where condition holds, else 0, in the float dtype of `like`."""
+    return np.asarray(condition, dtype=float_dtype(like))
 
 
 # --- arithmetic ------------------------------------------------------------

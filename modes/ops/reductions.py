@@ -154,9 +154,9 @@ def _reverse_last(rows):
 def _extreme_partial(out, x, axis, keepdims):
     # ties split evenly: 1/count at each element equal to the extreme, as JAX
     plain_x = strip(x)
-    extreme = np.reshape(strip(out), kept_shape(np.shape(plain_x), axis))
+    extreme = strip(out).reshape(kept_shape(np.shape(plain_x), axis))   # (a NumPy scalar reshapes too)
     hits = np.equal(plain_x, extreme)
-    return hits / np.sum(hits, axis=axis, keepdims=True, dtype=float_dtype(plain_x))   # float32 stays float32
+    return hits / np.add.reduce(hits, axis=axis, keepdims=True, dtype=float_dtype(plain_x))   # float32 stays float32
 
 
 def _logsumexp(x, axis, keepdims):
@@ -221,16 +221,24 @@ SOFTMAX.batch = shift_axis_batch(SOFTMAX)
 # (axis, dtype), not (axis, keepdims). A float dtype casts x first (NumPy
 # accumulates in it); out=, where=, initial= have no rule and are refused.
 def _reduce(op, x, axis, dtype, keepdims, refused, **params):
-    refuse_options(op.name, **refused)
+    if refused:
+        refuse_options(op.name, **refused)
     if dtype is not None:
         x = astype(x, dtype)
     return apply(op, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims), **params)
 
 
+def _given(options, out, initial, where):
+    """The options fwdrev refuses, if any were given (None: the common case)."""
+    if out is None and initial is None and where is None and not options:
+        return None
+    return dict(options, out=out, initial=initial, where=where)
+
+
 def _with_dtype(op):
     """np.sum, np.mean, np.prod: (x, axis=None, dtype=None, out=None, keepdims=False, initial, where)."""
     def reduce(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, **options):
-        return _reduce(op, x, axis, dtype, keepdims, dict(options, out=out, initial=initial, where=where))
+        return _reduce(op, x, axis, dtype, keepdims, _given(options, out, initial, where))
     reduce.__name__ = op.name
     return reduce
 
@@ -238,7 +246,7 @@ def _with_dtype(op):
 def _without_dtype(op):
     """np.max, np.min: (x, axis=None, out=None, keepdims=False, initial, where)."""
     def reduce(x, axis=None, out=None, keepdims=False, initial=None, where=None, **options):
-        return _reduce(op, x, axis, None, keepdims, dict(options, out=out, initial=initial, where=where))
+        return _reduce(op, x, axis, None, keepdims, _given(options, out, initial, where))
     reduce.__name__ = op.name
     return reduce
 
