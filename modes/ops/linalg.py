@@ -6,6 +6,7 @@ A bilinear op reuses its primal for both rules:
 dot, outer, inner, vdot and linalg.norm lower to registry ops.
 """
 
+import functools
 import math
 import string
 
@@ -105,19 +106,21 @@ def _matmul_vjp_into(total, cotangent, argnum, out, a, b):
     separate pass; NumPy's @ asks gemm for beta = 0, which zero-fills C first.
     Plain 2-D float32/float64 matrices only; anything else (boxes, batches,
     vectors, mixed dtypes) declines and takes the generic route."""
-    arrays = (total, cotangent, a, b)
-    if not (all(type(x) is np.ndarray and x.ndim == 2 for x in arrays)
-            and len({x.dtype for x in arrays}) == 1 and total.dtype in (np.float32, np.float64)
+    dtype = total.dtype
+    if not (type(cotangent) is type(a) is type(b) is np.ndarray
+            and total.ndim == cotangent.ndim == a.ndim == b.ndim == 2
+            and dtype in _GEMM and cotangent.dtype == a.dtype == b.dtype == dtype
             and total.flags.c_contiguous):
         return False
     # total is C-ordered, so total^T is Fortran-ordered, as BLAS wants its output:
     # grad a: total^T += b ct^T;   grad b: total^T += ct^T a   (the transposes of dA = dD B^T, dB = A^T dD)
     left, right = (b, cotangent.T) if argnum == 0 else (cotangent.T, a)
     (left, trans_left), (right, trans_right) = _fortran_operand(left), _fortran_operand(right)
-    result = _gemm(total.dtype)(1.0, left, right, beta=1.0, c=total.T, trans_a=trans_left,
-                                trans_b=trans_right, overwrite_c=True)
-    if not np.shares_memory(result, total):     # (BLAS wrappers may copy; never seen here)
-        total.T[...] = result
+    output = total.T
+    gemm = getattr(_blas(), _GEMM[dtype])
+    result = gemm(1.0, left, right, beta=1.0, c=output, trans_a=trans_left, trans_b=trans_right, overwrite_c=True)
+    if result is not output:     # (the wrapper had to copy: never seen here)
+        output[...] = result
     if FLOP_COUNTERS:
         count(MATMUL, total, (cotangent, b.T) if argnum == 0 else (a.T, cotangent), {})
         count(ADD, total, (total, total), {})
@@ -134,9 +137,13 @@ def _fortran_operand(matrix):
     return np.asfortranarray(matrix), 0
 
 
-def _gemm(dtype):
+_GEMM = {np.dtype(np.float64): "dgemm", np.dtype(np.float32): "sgemm"}
+
+
+@functools.cache
+def _blas():
     from scipy.linalg import blas      # (loads in ~0.2 s: only when first needed)
-    return blas.dgemm if dtype == np.float64 else blas.sgemm
+    return blas
 
 MATMUL = register(Op("matmul", np.matmul, jvp=None, vjp=_matmul_vjp, saves=("args",),
                      jax=lambda a, b: _jnp().matmul(a, b), cost=_matmul_cost,

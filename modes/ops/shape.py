@@ -32,7 +32,9 @@ def _reshape_batch(args, flags, shape):
     return reshape(args[0], (shape_of(args[0])[0],) + shape)
 
 
-RESHAPE = linear("reshape", lambda x, shape: np.reshape(x, shape),
+# (ndarray's own methods where x is an array: NumPy's np.reshape and
+# np.transpose are Python wrappers around them, several times slower)
+RESHAPE = linear("reshape", lambda x, shape: x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape),
                  lambda ct, argnum, x, shape: reshape(ct, shape_of(x)),
                  jax=lambda x, shape: _jnp().reshape(x, shape), batch=_reshape_batch,
                  examples=lambda rng: [((rng.uniform(-2, 2, (2, 3)),), dict(shape=(3, 2))),
@@ -44,11 +46,16 @@ def _transpose_batch(args, flags, axes):
     return transpose(args[0], (0,) + tuple(a + 1 for a in axes))
 
 
-TRANSPOSE = linear("transpose", lambda x, axes: np.transpose(x, axes),
-                   lambda ct, argnum, x, axes: transpose(ct, tuple(np.argsort(axes))),
+TRANSPOSE = linear("transpose", lambda x, axes: x.transpose(axes) if type(x) is np.ndarray else np.transpose(x, axes),
+                   lambda ct, argnum, x, axes: transpose(ct, _inverse(axes)),
                    jax=lambda x, axes: _jnp().transpose(x, axes), batch=_transpose_batch,
                    examples=lambda rng: [((rng.uniform(-2, 2, (2, 3)),), dict(axes=(1, 0))),
                                          ((rng.uniform(-2, 2, (2, 3, 4)),), dict(axes=(2, 0, 1)))])
+
+
+def _inverse(permutation):
+    """The permutation that undoes `permutation` (transpose's transpose)."""
+    return tuple(sorted(range(len(permutation)), key=permutation.__getitem__))
 
 
 # --- broadcast_to ----------------------------------------------------------------
@@ -105,7 +112,7 @@ def normalize_index(index, ndim):
             if entry.dtype == bool:
                 entries.extend(np.nonzero(entry))
                 continue
-            if not np.issubdtype(entry.dtype, np.integer):
+            if entry.dtype.kind not in "iu":        # (signed or unsigned integers)
                 raise IndexError(f"arrays used as indices must be integer or boolean, not {entry.dtype}")
         entries.append(entry)
     consumed = sum(0 if e is None or e is Ellipsis else 1 for e in entries)
