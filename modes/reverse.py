@@ -67,10 +67,6 @@ class Unsaved:
         return f"Unsaved(shape={self.shape}, dtype={self.dtype})"
 
 
-def _unsaved(value):
-    return Unsaved(value) if type(value) is np.ndarray else value
-
-
 class Tape(Tag):
     """The records of one differentiation call, and the arrays it has made
     read-only while it may still need them. A tape keeps of each step only
@@ -102,9 +98,9 @@ class Tape(Tag):
                     if parent < 0:
                         self._keep(value)
             else:
-                saved_args = tuple(map(_unsaved, args))
-            if "out" not in saves:
-                saved_out = _unsaved(out)
+                saved_args = tuple([Unsaved(a) if type(a) is np.ndarray else a for a in args])
+            if "out" not in saves and type(out) is np.ndarray:
+                saved_out = Unsaved(out)
         records = self.records
         records.append((op, saved_args, parents, saved_out, params, local))
         return Traced(out, self, len(records) - 1)
@@ -211,8 +207,8 @@ def _scalar_operator(op, reflected=False):
     its time in dispatch, so a float on this tape combined with a number or
     another float on this tape goes straight to the op's primal and partials
     (the same registry record; only the route is shorter). Anything else
-    takes the generic route through `apply`."""
-    generic = getattr(ArrayInterface, f"__{'r' if reflected else ''}{op.name}__")
+    takes the generic route: `apply`, as ArrayInterface's operators do."""
+    name = f"__{'r' if reflected else ''}{op.name}__"
     partial_a, partial_b = op.partials
     constant_a = partial_a if partial_a in (1, -1) else None     # add, sub: no call needed
     constant_b = partial_b if partial_b in (1, -1) else None
@@ -222,14 +218,14 @@ def _scalar_operator(op, reflected=False):
     def operator_method(self, other):
         tape = self.tag
         if type(self.value) not in SCALARS or not tape.alive or FLOP_COUNTERS:
-            return generic(self, other)
+            return apply(op, other, self) if reflected else apply(op, self, other)
         kind = type(other)
         if kind in SCALARS or kind is int:
             other_value, other_parent = other, -1
         elif kind is Traced and other.tag is tape and type(other.value) in SCALARS:
             other_value, other_parent = other.value, other.index
         else:
-            return generic(self, other)
+            return apply(op, other, self) if reflected else apply(op, self, other)
         if reflected:
             a, b, parent_a, parent_b = other_value, self.value, other_parent, self.index
         else:
@@ -240,7 +236,7 @@ def _scalar_operator(op, reflected=False):
         records = tape.records
         records.append((op, (a, b), (parent_a, parent_b), out, _NO_PARAMS, local))
         return Traced(out, tape, len(records) - 1)
-    operator_method.__name__ = generic.__name__
+    operator_method.__name__ = name
     return operator_method
 
 
@@ -280,8 +276,8 @@ def backward(tape, seeds):
                     cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
                 k += 1
             continue
-        if not op.elementwise:    # a lazily broadcast cotangent gets out's shape (a view)
-            cotangent = broadcast_cotangent(cotangent, shape_of(out))
+        if not op.elementwise and shape_of(cotangent) != shape_of(out):
+            cotangent = broadcast_cotangent(cotangent, shape_of(out))   # (a lazily broadcast one: a view)
         for argnum, parent in _positions(op, parents):
             if parent < 0:        # a constant
                 continue
