@@ -8,6 +8,8 @@ from .registry import Box
 def as_differentiable(value, where):
     """A float array (or Python float) ready to be boxed; TypeError for
     integers and booleans, as JAX does: their derivative is not defined."""
+    if type(value) is np.ndarray and value.dtype.kind in "fc":     # the common case, quickly
+        return value
     if isinstance(value, Box):
         return value
     if isinstance(value, float):

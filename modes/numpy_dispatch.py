@@ -146,12 +146,11 @@ class ArrayInterface(Box):
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__":
             raise _unsupported(f"{ufunc.__name__}.{method}")
-        if kwargs.get("out") is not None:
+        if kwargs and kwargs.pop("out", None) is not None:
             raise UnsupportedFunction(
                 f"numpy.{ufunc.__name__} was asked to write into an existing array (out=, or an "
                 "in-place operator such as y += x on a plain array y): the derivative would be lost. "
                 "Write y = y + x instead")
-        kwargs.pop("out", None)
         function = UFUNCS.get(ufunc)
         if function is None:
             raise _unsupported(ufunc.__name__)

@@ -15,6 +15,8 @@ def flatten(tree):
         return _join(parts, lambda rebuilt: kind(rebuilt))
     if isinstance(tree, dict):
         keys = list(tree)
+        if not any(item is None or isinstance(item, CONTAINERS) for item in tree.values()):   # flat
+            return list(tree.values()), lambda leaves: dict(zip(keys, leaves))
         parts = [flatten(tree[k]) for k in keys]
         return _join(parts, lambda rebuilt: dict(zip(keys, rebuilt)))
     if tree is None:      # an empty subtree, as in JAX: no leaves, rebuilt as None

@@ -206,7 +206,7 @@ def vjp_of(op: Op, cotangent, argnum, out, args, params):
     ct = op.vjp(cotangent, argnum, out, *args, **params)
     if ct is None:
         return None
-    shape = shape_of(args[argnum[0] if isinstance(argnum, tuple) else argnum])
+    shape = shape_of(args[argnum[0] if type(argnum) is tuple else argnum])
     ct_shape = shape_of(ct)
     if ct_shape == shape:
         return ct

@@ -20,19 +20,14 @@ from . import domains
 
 def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), uses_out=False):
     """`uses_out`: some partial reads the output (d e^x = e^x), so a tape keeps it."""
-    def times_tangent(partial, t, out, primals, params):
-        if partial == 1:
-            return t
-        if partial == -1:
-            return neg(t)
-        return mul(partial(out, *primals, **params), t)
+    scalings = [_scaling(partial) for partial in partials]    # t -> partial * t, per argument
 
     def jvp(tangents, out, *primals, **params):
         total = None
-        for partial, t in zip(partials, tangents):
-            if t is None or partial is None:
+        for scale, t in zip(scalings, tangents):
+            if t is None or scale is None:
                 continue
-            term = times_tangent(partial, t, out, primals, params)
+            term = scale(t, out, primals, params)
             total = term if total is None else add(total, term)
         return total
 
@@ -59,12 +54,10 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
         return mul(other, total)
 
     def vjp(cotangent, argnum, out, *primals, **params):
-        if isinstance(argnum, tuple):
+        if type(argnum) is tuple:
             return grouped_vjp(cotangent, argnum, out, primals, params)
-        partial = partials[argnum]
-        if partial is None:
-            return None
-        return times_tangent(partial, cotangent, out, primals, params)
+        scale = scalings[argnum]
+        return None if scale is None else scale(cotangent, out, primals, params)
 
     arity = len(partials)
     constant = all(p in (1, -1, None) for p in partials)      # add, sub, neg: nothing to read
@@ -72,6 +65,18 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
     return register(Op(name, primal, jvp=jvp, vjp=vjp, jax=jax, cost=elementwise_cost(flops),
                        domain=domain or (domains.real,) * arity, nondiff=nondiff,
                        elementwise=True, partials=partials, saves=saves))
+
+
+def _scaling(partial):
+    """t -> partial * t for one argument: no product for the constants 1 and
+    -1 (add, sub, neg), None for a non-differentiable argument."""
+    if partial is None:
+        return None
+    if partial == 1:
+        return lambda t, out, primals, params: t
+    if partial == -1:
+        return lambda t, out, primals, params: neg(t)
+    return lambda t, out, primals, params: mul(partial(out, *primals, **params), t)
 
 
 def _scalable_in_place(total, other):
