@@ -26,7 +26,11 @@ def refuse_options(name, **options):
 
 
 def normalize_axis(axis, ndim):
-    return tuple(range(ndim)) if axis is None else tuple(sorted(axes_of(axis, ndim, "axis")))
+    if axis is None:
+        return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:     # the common case, quickly
+        return (axis % ndim,)
+    return tuple(sorted(axes_of(axis, ndim, "axis")))
 
 
 def kept_shape(shape, axis):

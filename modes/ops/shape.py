@@ -280,8 +280,6 @@ def swapaxes(x, axis1, axis2):
 def axes_of(axis, ndim, what):
     """An int or a sequence of axes as distinct non-negative ints, as NumPy
     checks them: out of range is an AxisError, a repeated axis a ValueError."""
-    if type(axis) is int and -ndim <= axis < ndim:     # the common case, quickly
-        return [axis % ndim]
     axes = [int(a) for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)]
     for a in axes:
         if not -ndim <= a < ndim:
