@@ -198,7 +198,7 @@ class Traced(ArrayInterface):
         return tape.record(op, tuple(values), parents, out, params)
 
 
-SCALARS = {float, np.float64}     # (NumPy's float64 scalars: what a full reduction returns)
+FLOAT64 = np.float64     # NumPy's float scalar (what a full reduction returns) takes the fast path too
 
 
 def _scalar_operator(op, reflected=False):
@@ -217,12 +217,13 @@ def _scalar_operator(op, reflected=False):
 
     def operator_method(self, other):
         tape = self.tag
-        if type(self.value) not in SCALARS or not tape.alive or FLOP_COUNTERS:
+        kind = type(self.value)
+        if (kind is not float and kind is not FLOAT64) or not tape.alive or FLOP_COUNTERS:
             return apply(op, other, self) if reflected else apply(op, self, other)
         kind = type(other)
-        if kind in SCALARS or kind is int:
+        if kind is float or kind is int or kind is FLOAT64:
             other_value, other_parent = other, -1
-        elif kind is Traced and other.tag is tape and type(other.value) in SCALARS:
+        elif kind is Traced and other.tag is tape and (type(other.value) is float or type(other.value) is FLOAT64):
             other_value, other_parent = other.value, other.index
         else:
             return apply(op, other, self) if reflected else apply(op, self, other)

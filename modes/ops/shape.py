@@ -104,21 +104,26 @@ def normalize_index(index, ndim):
     """A basic-or-fancy index as a tuple without Ellipsis; boolean masks become
     integer arrays, so that the index can be replayed on a cotangent."""
     index = index if isinstance(index, tuple) else (index,)
-    entries = []
+    entries, consumed, ellipsis = [], 0, None     # (axes the entries index; where '...' stands)
     for entry in index:
         entry = strip(entry)
         if isinstance(entry, (list, np.ndarray)):
             entry = np.asarray(entry)
-            if entry.dtype == bool:
-                entries.extend(np.nonzero(entry))
+            kind = entry.dtype.kind
+            if kind == "b":
+                masks = np.nonzero(entry)
+                entries.extend(masks)
+                consumed += len(masks)
                 continue
-            if entry.dtype.kind not in "iu":        # (signed or unsigned integers)
+            if kind not in "iu":        # (signed or unsigned integers)
                 raise IndexError(f"arrays used as indices must be integer or boolean, not {entry.dtype}")
+        if entry is Ellipsis:
+            ellipsis = len(entries)
+        elif entry is not None:
+            consumed += 1
         entries.append(entry)
-    consumed = sum(0 if e is None or e is Ellipsis else 1 for e in entries)
-    if any(e is Ellipsis for e in entries):
-        at = next(i for i, e in enumerate(entries) if e is Ellipsis)
-        entries[at:at + 1] = [slice(None)] * (ndim - consumed)
+    if ellipsis is not None:
+        entries[ellipsis:ellipsis + 1] = [slice(None)] * (ndim - consumed)
     return tuple(entries)
 
 
