@@ -306,7 +306,9 @@ def _tie_split(a, b, like=None):
     """d max(a, b)/da: 1 where a wins, 0.5 at a tie, 0 where b wins, in the
     float dtype of `like` (default a: the primal the partial belongs to)."""
     a, b = strip(a), strip(b)
-    return _choose(np.greater(a, b), 1.0, np.where(np.equal(a, b), 0.5, 0.0), a if like is None else like)
+    split = np.asarray(np.greater(a, b), dtype=float_dtype(a if like is None else like))   # (a new array)
+    np.putmask(split, np.equal(a, b), 0.5)
+    return split
 
 
 MAXIMUM = elementwise("maximum", np.maximum,
