@@ -4,6 +4,7 @@ assertions: every benchmark's contenders agree (on smaller sizes than
 flops ratio compute, and the table and CSV are written."""
 
 import csv
+import shutil
 import sys
 from pathlib import Path
 
@@ -111,3 +112,21 @@ def test_kernel_profile_times_ops_and_restores_the_registry():
     assert any(line.split()[0] == "tanh" for line in lines[1:])
     assert lines[-1].split()[0] == "(engine)"
     assert {name: op.impl for name, op in REGISTRY.items()} == before
+
+
+def test_instruction_counting_programs_run_and_the_report_parses():
+    from benchmarks import instructions
+    for name in instructions.PROGRAMS:
+        instructions.run_calls(name, 1)
+    assert instructions.collected("==4711== Events    : Ir\n==4711== Collected : 1724486\n") == 1724486
+    with pytest.raises(RuntimeError, match="no instruction count"):
+        instructions.collected("valgrind: command not found")
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_instruction_counts_repeat_exactly_enough_to_compare_one_change():
+    # the point of the tool: with the pinned environment two runs of the same
+    # program agree far closer than wall-clock ratios (which move by ~3%)
+    from benchmarks import instructions
+    first, second = instructions.total("rosenbrock", 2), instructions.total("rosenbrock", 2)
+    assert first > 1e8 and abs(first - second) <= 1e-4 * first
