@@ -13,7 +13,7 @@ import numpy as np
 from ..registry import Op, apply, input_size_cost, linear, register, shape_of
 from . import domains
 from .elementwise import equal_zero, exp, float_dtype, mul, sqrt, strip, sub, truediv, where
-from .shape import astype, axes_of, concatenate, getitem, reshape, transpose
+from .shape import astype, axes_of, concatenate, getitem, inverse_permutation, reshape, transpose
 
 
 def refuse_options(name, **options):
@@ -132,7 +132,7 @@ def _prod_partial(out, x, axis, keepdims):
     rows = reshape(transpose(x, order), tuple(shape[i] for i in kept) + (-1,))
     others = mul(_exclusive_products(rows), _reverse_last(_exclusive_products(_reverse_last(rows))))
     others = reshape(others, tuple(shape[i] for i in order))
-    return transpose(others, tuple(np.argsort(order)))
+    return transpose(others, inverse_permutation(order))
 
 
 def _exclusive_products(rows):

@@ -47,13 +47,13 @@ def _transpose_batch(args, flags, axes):
 
 
 TRANSPOSE = linear("transpose", lambda x, axes: x.transpose(axes) if type(x) is np.ndarray else np.transpose(x, axes),
-                   lambda ct, argnum, x, axes: transpose(ct, _inverse(axes)),
+                   lambda ct, argnum, x, axes: transpose(ct, inverse_permutation(axes)),
                    jax=lambda x, axes: _jnp().transpose(x, axes), batch=_transpose_batch,
                    examples=lambda rng: [((rng.uniform(-2, 2, (2, 3)),), dict(axes=(1, 0))),
                                          ((rng.uniform(-2, 2, (2, 3, 4)),), dict(axes=(2, 0, 1)))])
 
 
-def _inverse(permutation):
+def inverse_permutation(permutation):
     """The permutation that undoes `permutation` (transpose's transpose)."""
     return tuple(sorted(range(len(permutation)), key=permutation.__getitem__))
 
