@@ -63,18 +63,25 @@ def _ratio(ratio):
     return f"{ratio:.3g}" if ratio < 1000 else f"{ratio:,.0f}"
 
 
+def _faults(row):
+    """Page faults per call, contender / baseline ("-": not counted)."""
+    if row.contender_faults is None or row.baseline_faults is None:
+        return "-"
+    return f"{row.contender_faults:,.0f} / {row.baseline_faults:,.0f}"
+
+
 def table(rows):
     """Fixed-width lines: one per row, benchmark groups separated."""
     header = ("benchmark", "contender", "/ baseline", "ratio", "target", "met", "contender", "baseline",
-              "note")
+              "page faults/call", "note")
     lines = [[*header]]
     for row in rows:
         lines.append([row.benchmark, row.contender, row.baseline, _ratio(row.ratio),
                       "-" if row.target is None else f"<= {row.target:g}", row.met,
                       _value(row.contender_value, row.unit), _value(row.baseline_value, row.unit),
-                      row.note])
+                      _faults(row), row.note])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    right = {3, 4, 6, 7}
+    right = {3, 4, 6, 7, 8}
     text, previous = [], None
     for k, line in enumerate(lines):
         if k > 1 and line[0] != previous:

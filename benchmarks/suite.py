@@ -37,7 +37,8 @@ class Benchmark:
 @dataclass
 class Row:
     """One line of the table and the CSV. `unit` is "s" (the values are
-    median seconds per call) or "flops" (cost-model counts)."""
+    median seconds per call) or "flops" (cost-model counts); the faults are
+    median minor page faults per call (None: not timed, or not counted)."""
     benchmark: str
     contender: str
     baseline: str
@@ -49,6 +50,8 @@ class Row:
     samples: int = 0
     note: str = ""
     met: str | None = None      # "yes" / "no" / "-" (no target) unless given, e.g. "?"
+    contender_faults: float | None = None
+    baseline_faults: float | None = None
 
     def __post_init__(self):
         if self.met is None:
@@ -96,7 +99,8 @@ def measure(benchmark, samples):
         result = timing.compare(benchmark.contenders[pair.contender],
                                 benchmark.contenders[pair.baseline], samples)
         rows.append(Row(benchmark.name, pair.contender, pair.baseline, result.ratio, pair.target,
-                        result.seconds_a, result.seconds_b, "s", result.samples, benchmark.note))
+                        result.seconds_a, result.seconds_b, "s", result.samples, benchmark.note,
+                        contender_faults=result.faults_a, baseline_faults=result.faults_b))
     return rows
 
 

@@ -66,6 +66,16 @@ def test_interleaved_comparison_reports_medians():
     assert result.seconds_a > 0 and result.seconds_b > 0 and result.ratio > 0
 
 
+@pytest.mark.skipif(timing.resource is None, reason="page faults are counted through the resource module (Unix)")
+def test_page_faults_are_counted_per_call():
+    # 64 MiB is above glibc's largest mmap threshold (32 MiB): each call maps
+    # fresh pages and writes them, >= 1 fault per 2 MiB huge page (4 KiB pages: 16,384)
+    fresh = lambda: np.ones(8 * 2 ** 20)
+    no_allocation = lambda: None
+    result = timing.compare(fresh, no_allocation, samples=3, min_time=1e-4)
+    assert result.faults_a >= 32 and result.faults_b < 1
+
+
 def test_flops_ratio_on_a_small_case():
     f = lambda x: np.sum(np.tanh(x) ** 2)
     primal, backward = flops.flop_counts(f, np.linspace(-1.0, 1.0, 5))
@@ -84,15 +94,17 @@ def test_flops_rows_keep_each_workloads_worst_dimension():
 
 
 def test_table_and_csv(tmp_path):
-    rows = [suite.Row("b", "ours", "theirs", 0.5, 1.0, 1e-3, 2e-3, "s", 5),
+    rows = [suite.Row("b", "ours", "theirs", 0.5, 1.0, 1e-3, 2e-3, "s", 5,
+                      contender_faults=0.0, baseline_faults=1768.0),
             suite.Row("b", "ref", "theirs", 3.0, None, 6e-6, 2e-6, "s", 5)]
     assert [row.met for row in rows] == ["yes", "-"]
     text = output.table(rows)
-    assert "ours" in text and "<= 1" in text and "1 ms" in text
+    assert "ours" in text and "<= 1" in text and "1 ms" in text and "0 / 1,768" in text
     path = output.write_csv(rows, tmp_path / "results" / "latest.csv")
     with open(path) as handle:
         written = list(csv.DictReader(handle))
     assert [r["contender"] for r in written] == ["ours", "ref"]
+    assert [r["baseline_faults"] for r in written] == ["1768.0", ""]
     assert list(written[0])[:6] == ["benchmark", "contender", "baseline", "ratio", "target", "met"]
 
 
