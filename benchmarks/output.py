@@ -32,7 +32,19 @@ def machine():
             f"cpu       {cpu}; {os.cpu_count()} CPUs, {usable} usable; load average {load}",
             f"versions  numpy {np.__version__}, jax {jax.__version__}, autograd {version('autograd')}",
             f"threads   {blas.describe()}",
-            f"kernel    {blas.kernel()}"]
+            f"kernel    {blas.kernel()}",
+            f"malloc    {allocator()}"]
+
+
+# glibc's knobs for when big blocks come from (and go back to) the kernel
+MALLOC_VARIABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
+
+
+def allocator():
+    """How glibc's malloc is set: by default it moves its mmap threshold with
+    the process's history, which decides who pays page faults (see timing.py)."""
+    chosen = ", ".join(f"{name}={os.environ[name]}" for name in MALLOC_VARIABLES if name in os.environ)
+    return chosen or "glibc defaults (mmap threshold moves with the process's history)"
 
 
 def _revision():
