@@ -108,11 +108,18 @@ def test_table_and_csv(tmp_path):
     assert list(written[0])[:6] == ["benchmark", "contender", "baseline", "ratio", "target", "met"]
 
 
-def test_cli_runs_the_flops_benchmark(tmp_path, capsys):
+def test_cli_runs_the_flops_benchmark(tmp_path, capsys, monkeypatch):
+    for name in output.MALLOC_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     assert cli.main(["--only", "flops", "--csv", str(tmp_path / "out.csv")]) == 0
     printed = capsys.readouterr().out
     assert "numpy" in printed and "grad(" in printed and "malloc    glibc defaults" in printed
     assert (tmp_path / "out.csv").exists()
+
+
+def test_the_header_names_malloc_settings_a_user_exported(monkeypatch):
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "33554432")
+    assert output.allocator() == "MALLOC_MMAP_THRESHOLD_=33554432"
 
 
 def test_kernel_profile_times_ops_and_restores_the_registry():
