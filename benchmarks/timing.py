@@ -17,7 +17,7 @@ Why count page faults: a call that allocates large arrays may get fresh
 pages from the kernel each time (glibc maps big blocks with mmap and, past a
 threshold that moves with the process's history, returns them on free), and
 touching a fresh page costs a fault, ~1-1.5 us per 4 KiB here. Measured here:
-HIPS autograd's two-layer gradient takes ~1,800 faults a call and JAX eager's
+HIPS autograd's two-layer gradient takes ~1,770 faults a call and JAX eager's
 n = 1024 Jacobian 2,000-10,000, most of their time; ours and the
 hand-written NumPy take none. The table shows the count beside each time, so
 a ratio can be read for what it is.
