@@ -66,7 +66,7 @@ def test_interleaved_comparison_reports_medians():
     assert result.seconds_a > 0 and result.seconds_b > 0 and result.ratio > 0
 
 
-@pytest.mark.skipif(timing.resource is None, reason="page faults are counted through the resource module (Unix)")
+@pytest.mark.skipif(timing.resource is None, reason="page faults are counted with the resource module, which only Unix systems have; make bench shows \"-\" for them here")
 def test_page_faults_are_counted_per_call():
     # 64 MiB is above glibc's largest mmap threshold (32 MiB): each call maps
     # fresh pages and writes them, >= 1 fault per 2 MiB huge page (4 KiB pages: 16,384)
