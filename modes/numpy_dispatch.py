@@ -117,18 +117,15 @@ for _plain_function in (np.argmax, np.argmin, np.argsort, np.nonzero, np.allclos
     FUNCTIONS[_plain_function] = _plain(_plain_function)
 
 
-def _call(function, numpy_function, args, kwargs):
-    """function(*args, **kwargs); arguments fwdrev's version does not take
-    (out=, dtype=, order=...) are named in the error rather than a bare TypeError."""
+def _check_arguments(function, numpy_function, args, kwargs):
+    """After a TypeError from function(*args, **kwargs): arguments fwdrev's
+    version does not take (out=, dtype=, order=...) are named in the error
+    rather than a bare TypeError."""
     try:
-        return function(*args, **kwargs)
-    except TypeError:
-        try:
-            inspect.signature(function).bind(*args, **kwargs)
-        except (TypeError, ValueError):
-            given = ", ".join(f"{key}=" for key in kwargs) or f"{len(args)} positional arguments"
-            raise _unsupported(_numpy_name(numpy_function), given) from None
-        raise
+        inspect.signature(function).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        given = ", ".join(f"{key}=" for key in kwargs) or f"{len(args)} positional arguments"
+        raise _unsupported(_numpy_name(numpy_function), given) from None
 
 
 def register_numpy(numpy_function, implementation):
@@ -154,13 +151,21 @@ class ArrayInterface(Box):
         function = UFUNCS.get(ufunc)
         if function is None:
             raise _unsupported(ufunc.__name__)
-        return _call(function, ufunc, inputs, kwargs)
+        try:
+            return function(*inputs, **kwargs)
+        except TypeError:
+            _check_arguments(function, ufunc, inputs, kwargs)
+            raise
 
     def __array_function__(self, func, types, args, kwargs):
         function = FUNCTIONS.get(func)
         if function is None:
             raise _unsupported(_numpy_name(func))
-        return _call(function, func, args, kwargs)
+        try:
+            return function(*args, **kwargs)
+        except TypeError:
+            _check_arguments(function, func, args, kwargs)
+            raise
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError(

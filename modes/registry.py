@@ -36,7 +36,8 @@ class Op:
     """One primitive: the primal and everything needed to differentiate it."""
 
     __slots__ = ("name", "impl", "jvp", "vjp", "jax", "cost", "domain",
-                 "examples", "nondiff", "batch", "elementwise", "partials", "vjp_into", "saves", "bilinear")
+                 "examples", "nondiff", "batch", "elementwise", "partials", "vjp_into", "saves_args",
+                 "saves_out", "bilinear")
 
     def __init__(self, name, impl, *, jvp, vjp, jax, cost, domain=None, examples=None,
                  nondiff=(), batch=None, elementwise=False, partials=None, saves=("args", "out")):
@@ -59,10 +60,18 @@ class Op:
         # what the VJP rule reads besides shapes: "args", "out", both or neither.
         # A tape keeps only these (the rest as `Unsaved` shapes): its memory is
         # the residuals the backward pass needs, not every intermediate.
-        self.saves = tuple(saves)
+        self.saves = saves
         # matmul, einsum: each argument's VJP multiplies the cotangent by the
         # other arguments (what a rounding analysis needs to know)
         self.bilinear = False
+
+    @property
+    def saves(self):
+        return ("args",) * self.saves_args + ("out",) * self.saves_out
+
+    @saves.setter
+    def saves(self, saves):
+        self.saves_args, self.saves_out = "args" in saves, "out" in saves
 
     def __call__(self, *args, **params):
         return apply(self, *args, **params)
@@ -120,7 +129,10 @@ def apply(op: Op, *args, **params):
             top = a
     if top is not None:
         return top.lift(op, args, params)
-    return evaluate(op, args, params)
+    out = op.impl(*args, **params)     # `evaluate`, inlined: every primitive passes here
+    if FLOP_COUNTERS:
+        count(op, out, args, params)
+    return out
 
 
 def evaluate(op: Op, args, params):
@@ -206,14 +218,17 @@ def vjp_of(op: Op, cotangent, argnum, out, args, params):
     ct = op.vjp(cotangent, argnum, out, *args, **params)
     if ct is None:
         return None
-    shape = shape_of(args[argnum[0] if type(argnum) is tuple else argnum])
+    shape = shape_of(args[argnum if type(argnum) is int else argnum[0]])
     ct_shape = shape_of(ct)
     if ct_shape == shape:
         return ct
-    if op.elementwise and shape != shape_of(out):
-        return unbroadcast(broadcast_cotangent(ct, shape_of(out)), shape)
-    if len(ct_shape) <= len(shape) and all(c in (1, n) for c, n in zip(ct_shape[::-1], shape[::-1])):
-        return ct
+    if op.elementwise:
+        out_shape = shape_of(out)
+        if shape != out_shape:
+            return unbroadcast(broadcast_cotangent(ct, out_shape), shape)
+    if not ct_shape or (len(ct_shape) <= len(shape)
+                        and all(c in (1, n) for c, n in zip(ct_shape[::-1], shape[::-1]))):
+        return ct     # lazily broadcast: it stays so
     return unbroadcast(ct, shape)
 
 

@@ -92,14 +92,13 @@ class Tape(Tag):
     def record(self, op, args, parents, out, params, local=None):
         saved_args, saved_out = args, out
         if local is None:    # (scalar records hold Python numbers only)
-            saves = ("args", "out") if self.keep_all else op.saves
-            if "args" in saves:
+            if op.saves_args or self.keep_all:
                 for value, parent in zip(args, parents):
-                    if parent < 0:
+                    if parent < 0 and type(value) is np.ndarray:
                         self._keep(value)
             else:
                 saved_args = tuple([Unsaved(a) if type(a) is np.ndarray else a for a in args])
-            if "out" not in saves and type(out) is np.ndarray:
+            if type(out) is np.ndarray and not (op.saves_out or self.keep_all):
                 saved_out = Unsaved(out)
         records = self.records
         records.append((op, saved_args, parents, saved_out, params, local))
@@ -118,7 +117,7 @@ class Tape(Tag):
             while isinstance(chain[-1].base, np.ndarray) and chain[-1].base.flags.writeable:
                 chain.append(chain[-1].base)
             for array in reversed(chain):
-                array.flags.writeable = False
+                array.setflags(write=False)
                 self.locked.append(array)
         return value
 
@@ -126,7 +125,7 @@ class Tape(Tag):
         """Give the arrays back their writeability (bases before views)."""
         for array in self.locked:
             try:
-                array.flags.writeable = True
+                array.setflags(write=True)
             except ValueError:   # a view of an array someone else keeps read-only
                 pass
         self.locked = []
@@ -172,7 +171,7 @@ class Traced(ArrayInterface):
             raise EscapedTracer(
                 "a traced value from a finished grad/vjp call was used again (it escaped through "
                 "a closure or a global); return what you need from the function instead")
-        values, parents, numbers, boxed = [], [], True, False
+        values, parents, boxed = [], [], False
         for a in args:
             if type(a) is Traced and a.tag is tape:
                 parents.append(a.index)
@@ -180,22 +179,29 @@ class Traced(ArrayInterface):
             else:
                 parents.append(-1)
             values.append(a)
-            numbers = numbers and isinstance(a, (float, int))
-            if isinstance(a, Box):
+            if type(a) is not np.ndarray and isinstance(a, Box):
                 boxed = True
         if boxed:    # lower-tagged boxes among the values: hand them on
             out = apply(op, *values, **params)
-        elif numbers and op.partials is not None:
-            # Scalar fast path: a gate on Python numbers computes its local
-            # gradients now; the backward pass only multiplies and adds.
-            out = evaluate(op, values, params)
-            local = local_gradients(op, out, values, parents)
-            return tape.record(op, tuple(values), parents, out, params, local)
         else:
-            out = evaluate(op, values, params)
+            out = op.impl(*values, **params)
+            if FLOP_COUNTERS:
+                count(op, out, values, params)
+            if op.partials is not None and _all_numbers(values):
+                # Scalar fast path: a gate on Python numbers computes its local
+                # gradients now; the backward pass only multiplies and adds.
+                return tape.record(op, tuple(values), parents, out, params,
+                                   local_gradients(op, out, values, parents))
         if op.vjp is None:    # not differentiable: a constant from here on
             return out
         return tape.record(op, tuple(values), parents, out, params)
+
+
+def _all_numbers(values):
+    for value in values:
+        if not isinstance(value, (float, int)):
+            return False
+    return True
 
 
 FLOAT64 = np.float64     # NumPy's float scalar (what a full reduction returns) takes the fast path too
@@ -279,11 +285,13 @@ def backward(tape, seeds):
             continue
         if not op.elementwise and shape_of(cotangent) != shape_of(out):
             cotangent = broadcast_cotangent(cotangent, shape_of(out))   # (a lazily broadcast one: a view)
-        for argnum, parent in _positions(op, parents):
+        vjp_into = op.vjp_into
+        for argnum, parent in (enumerate(parents) if op.partials is None or len(parents) == 1
+                               or (len(parents) == 2 and parents[0] != parents[1]) else _grouped(parents)):
             if parent < 0:        # a constant
                 continue
-            if op.vjp_into is not None and owned[parent] and isinstance(cotangent, (np.ndarray, float)) \
-                    and op.vjp_into(cotangents[parent], cotangent, argnum, out, *args, **params):
+            if vjp_into is not None and owned[parent] and isinstance(cotangent, (np.ndarray, float)) \
+                    and vjp_into(cotangents[parent], cotangent, argnum, out, *args, **params):
                 continue
             contribution = vjp_of(op, cotangent, argnum, out, args, params)
             if contribution is None:
@@ -292,20 +300,19 @@ def backward(tape, seeds):
                 cotangents[parent] = contribution
                 # A built-in rule's result that owns its memory and is not the
                 # cotangent passed through is a fresh array: the walk may own it.
-                owned[parent] = (type(contribution) is np.ndarray and contribution.base is None
-                                 and contribution is not cotangent and contribution.flags.writeable
+                owned[parent] = (type(contribution) is np.ndarray and contribution is not cotangent
+                                 and contribution.base is None and contribution.flags.writeable
                                  and op.name in BUILT_IN)
             else:
                 _add_into(cotangents, owned, parent, contribution)
     return cotangents
 
 
-def _positions(op, parents):
-    """(argnum, parent) for each argument (parent -1: a constant). A value an
-    elementwise op takes at several positions (x * x) comes once, with the
-    tuple of its positions: its VJP rule sums the partials before multiplying."""
-    if len(parents) == 1 or op.partials is None or len(set(parents)) == len(parents):
-        return enumerate(parents)
+def _grouped(parents):
+    """(argnum, parent) for each argument of an elementwise op that takes one
+    value at several positions (x * x): that value comes once, with the tuple
+    of its positions, so its VJP rule sums the partials before multiplying.
+    (Every other op's arguments are walked one by one, constants as -1.)"""
     grouped = {}
     for argnum, parent in enumerate(parents):
         if parent >= 0:
@@ -378,18 +385,19 @@ class _Pullback:
     def _ours(self, value):
         return isinstance(value, Traced) and value.tag is self.tape
 
-    def __call__(self, cotangent_leaves, batch=None):
-        seeds = []
-        for leaf, value, ct in zip(self.out_leaves, self.out_values, cotangent_leaves):
-            expected = shape_of(value) if batch is None else (batch,) + shape_of(value)
-            if shape_of(ct) != expected:
+    def check(self, cotangent_leaves):
+        """A caller's cotangents (vjp_fn): one per output, its shape, floating."""
+        for value, ct in zip(self.out_values, cotangent_leaves):
+            if shape_of(ct) != shape_of(value):
                 raise ValueError(f"cotangent shape {shape_of(ct)} does not match the output's "
-                                 f"shape {expected}")
+                                 f"shape {shape_of(value)}")
             if np.result_type(ops.strip(ct)).kind not in "fc":
                 raise TypeError(f"the cotangent has dtype {np.result_type(ops.strip(ct))}; cotangents are "
                                 "floating-point (as in jax.vjp): pass it as a float array")
-            if self._ours(leaf):
-                seeds.append((leaf.index, Batched(ct) if batch is not None else ct))
+
+    def __call__(self, cotangent_leaves, batch=None):
+        seeds = [(leaf.index, ct if batch is None else Batched(ct))
+                 for leaf, ct in zip(self.out_leaves, cotangent_leaves) if self._ours(leaf)]
         cotangents = backward(self.tape, seeds) if seeds else [None] * len(self.tape.records)
         return [self._gradient(leaf, cotangents[leaf.index], batch, seeds) for leaf in self.traced]
 
@@ -407,8 +415,8 @@ class _Pullback:
             return float(ct) if isinstance(ct, (np.ndarray, np.floating)) else ct   # scalars stay scalars
         ct = broadcast_cotangent(ct, shape_of(leaf.value) if batch is None else (batch,) + shape_of(leaf.value))
         if type(ct) is np.ndarray:
-            dtype = np.result_type(leaf.value)
-            if ct.dtype != dtype or not ct.flags.writeable or ct.base is not None or \
+            dtype = leaf.value.dtype if type(leaf.value) is np.ndarray else np.result_type(leaf.value)
+            if ct.dtype != dtype or ct.base is not None or not ct.flags.writeable or \
                     any(ct is seed for _, seed in seeds):
                 ct = ct.astype(dtype)           # (a copy)
         return ct
@@ -424,6 +432,7 @@ def vjp(f, *primals):
 
     def vjp_fn(cotangent):
         ct_leaves = flatten_like(cotangent, pullback.out, "the cotangent", "the output")
+        pullback.check(ct_leaves)
         return tuple(rebuild(pullback(ct_leaves)))
 
     weakref.finalize(vjp_fn, tape.release)
@@ -444,10 +453,13 @@ def value_and_grad(f, argnums=0):
                             else f"shape {shape_of(value)}")
                 raise TypeError(f"grad needs a function with a scalar output (as jax.grad); this one returned "
                                 f"{returned}. Use jacobian or vjp for other outputs.")
-            if np.result_type(ops.strip(value)).kind not in "fc":
-                raise TypeError(f"grad needs a floating-point output (as jax.grad); this one returned dtype "
-                                f"{np.result_type(ops.strip(value))}, which does not depend on the inputs")
-            seed = 1.0 if isinstance(value, float) else np.ones((), np.result_type(ops.strip(value)))
+            seed = 1.0     # d out / d out, for a Python or NumPy float64 output
+            if not isinstance(value, float):
+                dtype = np.result_type(ops.strip(value))
+                if dtype.kind not in "fc":
+                    raise TypeError(f"grad needs a floating-point output (as jax.grad); this one returned "
+                                    f"dtype {dtype}, which does not depend on the inputs")
+                seed = np.ones((), dtype)
             grads = rebuild(pullback([seed]))
         finally:
             tape.release()
