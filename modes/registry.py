@@ -182,6 +182,8 @@ class count_flops:
 # Small helpers shared by rules and engines
 
 def shape_of(x) -> tuple:
+    """x's shape; () for a Python number. (The engines' hottest paths spell
+    it `getattr(x, "shape", ())` in place: the same, without a Python call.)"""
     return x.shape if type(x) is np.ndarray else getattr(x, "shape", ())
 
 
@@ -192,19 +194,19 @@ def size_of(x) -> int:
 def unbroadcast(cotangent, shape):
     """Sum a cotangent of a broadcast result back to `shape` (the transpose of
     broadcasting). Called by the engines for every op, never inside rules."""
-    ct_shape = shape_of(cotangent)
+    ct_shape = getattr(cotangent, "shape", ())
     if ct_shape == shape:
         return cotangent
     extra = len(ct_shape) - len(shape)
     stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and ct_shape[extra + i] != 1)
     # one sum; keepdims keeps the stretched size-1 axes when there are no extra leading ones
     summed = apply(REGISTRY["sum"], cotangent, axis=tuple(range(extra)) + stretched, keepdims=not extra)
-    return apply(REGISTRY["reshape"], summed, shape=shape) if shape_of(summed) != shape else summed
+    return apply(REGISTRY["reshape"], summed, shape=shape) if getattr(summed, "shape", ()) != shape else summed
 
 
 def broadcast_cotangent(cotangent, shape):
     """A lazily broadcast cotangent made `shape` (a view) for rules that need it."""
-    if shape_of(cotangent) == shape:
+    if getattr(cotangent, "shape", ()) == shape:
         return cotangent
     return apply(REGISTRY["broadcast_to"], cotangent, shape=shape)
 
@@ -218,12 +220,12 @@ def vjp_of(op: Op, cotangent, argnum, out, args, params):
     ct = op.vjp(cotangent, argnum, out, *args, **params)
     if ct is None:
         return None
-    shape = shape_of(args[argnum if type(argnum) is int else argnum[0]])
-    ct_shape = shape_of(ct)
+    shape = getattr(args[argnum if type(argnum) is int else argnum[0]], "shape", ())
+    ct_shape = getattr(ct, "shape", ())
     if ct_shape == shape:
         return ct
     if op.elementwise:
-        out_shape = shape_of(out)
+        out_shape = getattr(out, "shape", ())
         if shape != out_shape:
             return unbroadcast(broadcast_cotangent(ct, out_shape), shape)
     if not ct_shape or (len(ct_shape) <= len(shape)

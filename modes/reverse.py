@@ -89,21 +89,6 @@ class Tape(Tag):
             self._keep(value)
         return [Traced(value, self, start + k) for k, value in enumerate(values)]
 
-    def record(self, op, args, parents, out, params, local=None):
-        saved_args, saved_out = args, out
-        if local is None:    # (scalar records hold Python numbers only)
-            if op.saves_args or self.keep_all:
-                for value, parent in zip(args, parents):
-                    if parent < 0 and type(value) is np.ndarray:
-                        self._keep(value)
-            else:
-                saved_args = tuple([Unsaved(a) if type(a) is np.ndarray else a for a in args])
-            if type(out) is np.ndarray and not (op.saves_out or self.keep_all):
-                saved_out = Unsaved(out)
-        records = self.records
-        records.append((op, saved_args, parents, saved_out, params, local))
-        return Traced(out, self, len(records) - 1)
-
     def _keep(self, value):
         # An array saved for the backward pass must not change before it is
         # used: make it read-only (NumPy then refuses in-place writes) until
@@ -157,7 +142,7 @@ class Traced(ArrayInterface):
 
     @property
     def shape(self):
-        return shape_of(self.value)
+        return getattr(self.value, "shape", ())
 
     def plain_value(self):
         return self.value
@@ -181,6 +166,7 @@ class Traced(ArrayInterface):
             values.append(a)
             if type(a) is not np.ndarray and isinstance(a, Box):
                 boxed = True
+        local = None
         if boxed:    # lower-tagged boxes among the values: hand them on
             out = apply(op, *values, **params)
         else:
@@ -190,11 +176,24 @@ class Traced(ArrayInterface):
             if op.partials is not None and _all_numbers(values):
                 # Scalar fast path: a gate on Python numbers computes its local
                 # gradients now; the backward pass only multiplies and adds.
-                return tape.record(op, tuple(values), parents, out, params,
-                                   local_gradients(op, out, values, parents))
+                local = local_gradients(op, out, values, parents)
         if op.vjp is None:    # not differentiable: a constant from here on
             return out
-        return tape.record(op, tuple(values), parents, out, params)
+        # The record keeps what the VJP rule reads (`Op.saves`), the rest as
+        # `Unsaved` shapes; scalar records hold Python numbers only.
+        saved_args, saved_out = tuple(values), out
+        if local is None:
+            if op.saves_args or tape.keep_all:
+                for value, parent in zip(values, parents):
+                    if parent < 0 and type(value) is np.ndarray:
+                        tape._keep(value)
+            else:
+                saved_args = tuple([Unsaved(a) if type(a) is np.ndarray else a for a in values])
+            if type(out) is np.ndarray and not (op.saves_out or tape.keep_all):
+                saved_out = Unsaved(out)
+        records = tape.records
+        records.append((op, saved_args, parents, saved_out, params, local))
+        return Traced(out, tape, len(records) - 1)
 
 
 def _all_numbers(values):
@@ -221,18 +220,26 @@ def _scalar_operator(op, reflected=False):
 
     impl = op.impl
 
+    def generic(self, other):
+        # `apply`'s search for the highest tag, done here: self's, unless other
+        # is a box of another transformation
+        args = (other, self) if reflected else (self, other)
+        if (type(other) is Traced and other.tag is self.tag) or not isinstance(other, Box):
+            return self.lift(op, args, _NO_PARAMS)
+        return apply(op, *args)
+
     def operator_method(self, other):
         tape = self.tag
         kind = type(self.value)
         if (kind is not float and kind is not FLOAT64) or not tape.alive or FLOP_COUNTERS:
-            return apply(op, other, self) if reflected else apply(op, self, other)
+            return generic(self, other)
         kind = type(other)
         if kind is float or kind is int or kind is FLOAT64:
             other_value, other_parent = other, -1
         elif kind is Traced and other.tag is tape and (type(other.value) is float or type(other.value) is FLOAT64):
             other_value, other_parent = other.value, other.index
         else:
-            return apply(op, other, self) if reflected else apply(op, self, other)
+            return generic(self, other)
         if reflected:
             a, b, parent_a, parent_b = other_value, self.value, other_parent, self.index
         else:
@@ -248,7 +255,7 @@ def _scalar_operator(op, reflected=False):
 
 
 ADD, MUL = REGISTRY["add"], REGISTRY["mul"]
-_NO_PARAMS = {}
+_NO_PARAMS = {}     # (shared by every record of these operators: nothing writes to it)
 for _name in ("add", "sub", "mul", "truediv", "pow"):     # op names are the dunder names
     setattr(Traced, f"__{_name}__", _scalar_operator(REGISTRY[_name]))
     setattr(Traced, f"__r{_name}__", _scalar_operator(REGISTRY[_name], reflected=True))
@@ -283,7 +290,7 @@ def backward(tape, seeds):
                     cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
                 k += 1
             continue
-        if not op.elementwise and shape_of(cotangent) != shape_of(out):
+        if not op.elementwise and getattr(cotangent, "shape", ()) != getattr(out, "shape", ()):
             cotangent = broadcast_cotangent(cotangent, shape_of(out))   # (a lazily broadcast one: a view)
         vjp_into = op.vjp_into
         for argnum, parent in (enumerate(parents) if op.partials is None or len(parents) == 1
