@@ -217,6 +217,8 @@ def test_bad_calls_are_refused_as_jax_refuses_them():
         reverse.grad(lambda a, b: a * b, argnums=(0, 0))(2.0, 3.0)
     with pytest.raises(TypeError, match="the cotangent has dtype int64"):
         reverse.vjp(np.sum, x)[1](1)
+    with pytest.raises(ValueError, match=r"cotangent shape \(2,\) does not match the output's shape \(3,\)"):
+        reverse.vjp(np.sin, x)[1](np.ones(2))
     with pytest.raises(TypeError, match=r"returned 2 arrays \(a tuple\)"):
         reverse.grad(lambda a: (np.sum(a), a))(x)
     with pytest.raises(TypeError, match=r"returned a tuple"):
