@@ -3,9 +3,10 @@ spend their time on a benchmark. For engine work: a ratio says *that*
 something is slow, this says *what*.
 
 Two views of the contender of ours that the benchmark's target is about:
-  - kernels: wall time inside each registry op's NumPy primal, per call of
-    the contender; the rest of the wall time is the engine's own overhead
-    (boxing, recording, rules' Python, pytrees). cProfile cannot show this:
+  - kernels: wall time inside each registry op's NumPy primal (and its
+    in-place VJP, `vjp_into`: matmul's gemm), per call of the contender; the
+    rest of the wall time is the engine's own overhead (boxing, recording,
+    rules' Python, pytrees). cProfile cannot show this:
     NumPy ufuncs (matmul, multiply, ...) are not profiled as functions, so
     their time lands in the tottime of whichever engine function called them.
   - cProfile, top functions by tottime (its overhead inflates small Python
@@ -58,8 +59,8 @@ def kernels(fn, seconds=2.0):
     from modes.registry import REGISTRY, shape_of
     spent, counts, depth = defaultdict(float), defaultdict(int), [0]
 
-    def timed(name, impl):
-        def primal(*args, **params):
+    def timed(name, impl, shaped_like):
+        def kernel(*args, **params):
             depth[0] += 1
             start, out = time.perf_counter(), None
             try:
@@ -67,20 +68,22 @@ def kernels(fn, seconds=2.0):
                 return out
             finally:
                 depth[0] -= 1
-                if depth[0] == 0:          # an op inside another op's primal counts once
-                    key = f"{name} {shape_of(out)}"     # big arrays and small ones apart
+                if depth[0] == 0 and out is not False:   # once per outermost op; a declined vjp_into: none
+                    key = f"{name} {shape_of(shaped_like(out, args))}"   # big arrays and small ones apart
                     spent[key] += time.perf_counter() - start
                     counts[key] += 1
-        return primal
+        return kernel
 
-    originals = {name: op.impl for name, op in REGISTRY.items()}
+    originals = {name: (op.impl, op.vjp_into) for name, op in REGISTRY.items()}
     for name, op in REGISTRY.items():
-        op.impl = timed(name, op.impl)
+        op.impl = timed(name, op.impl, lambda out, args: out)
+        if op.vjp_into is not None:     # its result is the total it added into
+            op.vjp_into = timed(f"{name} vjp_into", op.vjp_into, lambda out, args: args[0])
     try:
         calls, wall = _repeat(fn, seconds)
     finally:
         for name, op in REGISTRY.items():
-            op.impl = originals[name]
+            op.impl, op.vjp_into = originals[name]
     per_call = wall / calls
     width = max([len(key) for key in spent] + [14])
     lines = [f"  {'op, output shape':<{width}} {'calls':>7} {'us/call':>9} {'share':>6}"]

@@ -126,11 +126,20 @@ def test_kernel_profile_times_ops_and_restores_the_registry():
     from benchmarks import profiling
     from modes import reverse
     from modes.registry import REGISTRY
-    before = {name: op.impl for name, op in REGISTRY.items()}
+    before = {name: (op.impl, op.vjp_into) for name, op in REGISTRY.items()}
     lines = profiling.kernels(lambda: reverse.grad(lambda x: np.sum(np.tanh(x)))(np.ones(4)), 0.05)
     assert any(line.split()[0] == "tanh" for line in lines[1:])
     assert lines[-1].split()[0] == "(engine)"
-    assert {name: op.impl for name, op in REGISTRY.items()} == before
+    assert {name: (op.impl, op.vjp_into) for name, op in REGISTRY.items()} == before
+
+
+def test_kernel_profile_counts_the_gemm_a_vjp_adds_in_place():
+    from benchmarks import profiling
+    from modes import reverse
+    W = np.ones((3, 4))
+    # w is used twice: the penalty's VJP leaves a cotangent array, which matmul's VJP adds into (gemm)
+    lines = profiling.kernels(lambda: reverse.grad(lambda w: np.sum(np.ones((2, 3)) @ w) + np.sum(w * w))(W), 0.05)
+    assert any(line.split()[:3] == ["matmul", "vjp_into", "(3,"] for line in lines[1:])
 
 
 def test_instruction_counting_programs_run_and_the_report_parses():
