@@ -16,6 +16,8 @@ takes the module); the hand-written version adds the derived backward pass.
 
 import numpy as np
 
+from modes.registry import REGISTRY
+
 from .suite import Benchmark, Pair, block
 
 SIZES = dict(N=64, D=3072, H=100, C=10)
@@ -71,6 +73,41 @@ def hand_written(params, X, y, reg):
     return loss, grads
 
 
+def engine_free(params, X, y, reg):
+    """Loss and gradients by the NumPy calls reverse.value_and_grad makes for
+    `make_loss` (its rules' arithmetic, in the walk's order), with no engine
+    around them: the floor an engine with these rules can reach, so that
+    time(ours) / time(this) is the engine's own overhead."""
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    rows = np.arange(N)
+    add_matmul_vjp = REGISTRY["matmul"].vjp_into      # total += the matmul's VJP, in gemm
+    pre = X @ W1 + b1
+    hidden = np.maximum(pre, 0)
+    scores = hidden @ W2 + b2
+    top = np.max(scores, axis=1, keepdims=True)
+    exp_scores = np.exp(scores - top)
+    total = np.sum(exp_scores, axis=1, keepdims=True)
+    probs = exp_scores / total
+    picked = probs[rows, y]
+    loss = -np.sum(np.log(picked)) / N + 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+
+    dW2, dW1 = W2 * reg, W1 * reg                  # sum(W * W)'s VJP, (2 ct) W with ct = reg / 2
+    dprobs = np.zeros_like(probs)                  # getitem's VJP: a scatter-add
+    np.add.at(dprobs, (rows, y), (1.0 / picked) * (-1.0 / N))
+    dexp = (1.0 / total) * dprobs + np.sum(-(probs / total) * dprobs, axis=1, keepdims=True)
+    dshifted = exp_scores * dexp
+    hits = scores == top                           # max's VJP: ties split evenly
+    dscores = dshifted + hits / np.sum(hits, axis=1, keepdims=True) * np.sum(-dshifted, axis=1, keepdims=True)
+    dhidden = dscores @ W2.T
+    add_matmul_vjp(dW2, dscores, 1, scores, hidden, W2)
+    split = (pre > 0).astype(float)                # maximum's VJP: 0.5 at a tie
+    np.putmask(split, pre == 0, 0.5)
+    dpre = split * dhidden
+    add_matmul_vjp(dW1, dpre, 1, pre, X, W1)
+    return loss, {"W1": dW1, "b1": np.sum(dpre, axis=0), "W2": dW2, "b2": np.sum(dscores, axis=0)}
+
+
 def build(N=SIZES["N"], D=SIZES["D"], H=SIZES["H"], C=SIZES["C"], reg=REG):
     """Contenders compute (loss, gradients of all four parameters)."""
     import autograd
@@ -89,12 +126,15 @@ def build(N=SIZES["N"], D=SIZES["D"], H=SIZES["H"], C=SIZES["C"], reg=REG):
     contenders = {
         "reverse.value_and_grad": lambda: ours(params),
         "hand-written": lambda: hand_written(params, X, y, reg),
+        "our rules, no engine": lambda: engine_free(params, X, y, reg),
         "autograd": lambda: theirs(params),
         "jax eager": lambda: block(jax_value_and_grad(jax_params)),
         "jax jit": lambda: block(jitted(jax_params)),
     }
     pairs = [Pair("reverse.value_and_grad", "hand-written", 1.10),
              Pair("reverse.value_and_grad", "autograd", 0.75),
+             Pair("reverse.value_and_grad", "our rules, no engine"),
+             Pair("our rules, no engine", "hand-written"),
              Pair("autograd", "hand-written"),
              Pair("jax eager", "hand-written"),
              Pair("jax jit", "hand-written")]
