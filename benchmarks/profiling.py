@@ -59,7 +59,9 @@ def kernels(fn, seconds=2.0):
     from modes.registry import REGISTRY, shape_of
     spent, counts, depth = defaultdict(float), defaultdict(int), [0]
 
-    def timed(name, impl, shaped_like):
+    def timed(name, impl, shape):
+        """`shape(out, args)`: the shape the time is filed under (big arrays
+        and small ones apart), None for a call that did no kernel work."""
         def kernel(*args, **params):
             depth[0] += 1
             start, out = time.perf_counter(), None
@@ -68,17 +70,17 @@ def kernels(fn, seconds=2.0):
                 return out
             finally:
                 depth[0] -= 1
-                if depth[0] == 0 and out is not False:   # once per outermost op; a declined vjp_into: none
-                    key = f"{name} {shape_of(shaped_like(out, args))}"   # big arrays and small ones apart
+                if depth[0] == 0 and shape(out, args) is not None:   # an op inside another op's primal counts once
+                    key = f"{name} {shape(out, args)}"
                     spent[key] += time.perf_counter() - start
                     counts[key] += 1
         return kernel
 
     originals = {name: (op.impl, op.vjp_into) for name, op in REGISTRY.items()}
     for name, op in REGISTRY.items():
-        op.impl = timed(name, op.impl, lambda out, args: out)
-        if op.vjp_into is not None:     # its result is the total it added into
-            op.vjp_into = timed(f"{name} vjp_into", op.vjp_into, lambda out, args: args[0])
+        op.impl = timed(name, op.impl, lambda out, args: shape_of(out))
+        if op.vjp_into is not None:     # True: it added into args[0]; False: it declined
+            op.vjp_into = timed(f"{name} vjp_into", op.vjp_into, lambda done, args: shape_of(args[0]) if done else None)
     try:
         calls, wall = _repeat(fn, seconds)
     finally:

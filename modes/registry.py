@@ -129,14 +129,15 @@ def apply(op: Op, *args, **params):
             top = a
     if top is not None:
         return top.lift(op, args, params)
-    out = op.impl(*args, **params)     # `evaluate`, inlined: every primitive passes here
+    out = op.impl(*args, **params)     # `evaluate`, inlined
     if FLOP_COUNTERS:
         count(op, out, args, params)
     return out
 
 
 def evaluate(op: Op, args, params):
-    """Run the primal on plain values (no boxes), counting its flops."""
+    """Run the primal on plain values (no boxes), counting its flops.
+    (`apply` and `Traced.lift` spell these lines out: every primitive passes there.)"""
     out = op.impl(*args, **params)
     if FLOP_COUNTERS:
         count(op, out, args, params)

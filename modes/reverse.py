@@ -220,26 +220,18 @@ def _scalar_operator(op, reflected=False):
 
     impl = op.impl
 
-    def generic(self, other):
-        # `apply`'s search for the highest tag, done here: self's, unless other
-        # is a box of another transformation
-        args = (other, self) if reflected else (self, other)
-        if (type(other) is Traced and other.tag is self.tag) or not isinstance(other, Box):
-            return self.lift(op, args, _NO_PARAMS)
-        return apply(op, *args)
-
     def operator_method(self, other):
         tape = self.tag
         kind = type(self.value)
         if (kind is not float and kind is not FLOAT64) or not tape.alive or FLOP_COUNTERS:
-            return generic(self, other)
+            return apply(op, other, self) if reflected else apply(op, self, other)
         kind = type(other)
         if kind is float or kind is int or kind is FLOAT64:
             other_value, other_parent = other, -1
         elif kind is Traced and other.tag is tape and (type(other.value) is float or type(other.value) is FLOAT64):
             other_value, other_parent = other.value, other.index
         else:
-            return generic(self, other)
+            return apply(op, other, self) if reflected else apply(op, self, other)
         if reflected:
             a, b, parent_a, parent_b = other_value, self.value, other_parent, self.index
         else:
