@@ -199,9 +199,12 @@ def unbroadcast(cotangent, shape):
     if ct_shape == shape:
         return cotangent
     extra = len(ct_shape) - len(shape)
-    stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and ct_shape[extra + i] != 1)
+    axes = list(range(extra))      # the leading axes broadcasting added, and those it stretched
+    for i, n in enumerate(shape):
+        if n == 1 and ct_shape[extra + i] != 1:
+            axes.append(extra + i)
     # one sum; keepdims keeps the stretched size-1 axes when there are no extra leading ones
-    summed = apply(REGISTRY["sum"], cotangent, axis=tuple(range(extra)) + stretched, keepdims=not extra)
+    summed = apply(REGISTRY["sum"], cotangent, axis=tuple(axes), keepdims=not extra)
     return apply(REGISTRY["reshape"], summed, shape=shape) if getattr(summed, "shape", ()) != shape else summed
 
 
@@ -228,7 +231,7 @@ def vjp_of(op: Op, cotangent, argnum, out, args, params):
     if op.elementwise:
         out_shape = getattr(out, "shape", ())
         if shape != out_shape:
-            return unbroadcast(broadcast_cotangent(ct, out_shape), shape)
+            return unbroadcast(ct if ct_shape == out_shape else broadcast_cotangent(ct, out_shape), shape)
     if not ct_shape or (len(ct_shape) <= len(shape)
                         and all(c in (1, n) for c, n in zip(ct_shape[::-1], shape[::-1]))):
         return ct     # lazily broadcast: it stays so

@@ -173,7 +173,7 @@ class Traced(ArrayInterface):
             out = op.impl(*values, **params)
             if FLOP_COUNTERS:
                 count(op, out, values, params)
-            if op.partials is not None and _all_numbers(values):
+            if op.partials is not None and type(out) is not np.ndarray and _all_numbers(values):
                 # Scalar fast path: a gate on Python numbers computes its local
                 # gradients now; the backward pass only multiplies and adds.
                 local = local_gradients(op, out, values, parents)
@@ -181,18 +181,24 @@ class Traced(ArrayInterface):
             return out
         # The record keeps what the VJP rule reads (`Op.saves`), the rest as
         # `Unsaved` shapes; scalar records hold Python numbers only.
-        saved_args, saved_out = tuple(values), out
+        records = tape.records
+        saved_out = out
         if local is None:
             if op.saves_args or tape.keep_all:
                 for value, parent in zip(values, parents):
                     if parent < 0 and type(value) is np.ndarray:
                         tape._keep(value)
             else:
-                saved_args = tuple([Unsaved(a) if type(a) is np.ndarray else a for a in values])
+                # a traced argument's own record already holds what may be
+                # kept of it (its value, or its Unsaved stand-in): share that
+                for k, parent in enumerate(parents):
+                    if parent >= 0:
+                        values[k] = records[parent][3]
+                    elif type(values[k]) is np.ndarray:
+                        values[k] = Unsaved(values[k])
             if type(out) is np.ndarray and not (op.saves_out or tape.keep_all):
                 saved_out = Unsaved(out)
-        records = tape.records
-        records.append((op, saved_args, parents, saved_out, params, local))
+        records.append((op, tuple(values), parents, saved_out, params, local))
         return Traced(out, tape, len(records) - 1)
 
 
@@ -224,7 +230,9 @@ def _scalar_operator(op, reflected=False):
         tape = self.tag
         kind = type(self.value)
         if (kind is not float and kind is not FLOAT64) or not tape.alive or FLOP_COUNTERS:
-            return apply(op, other, self) if reflected else apply(op, self, other)
+            if isinstance(other, Box):     # it may be the higher-tagged one: apply decides
+                return apply(op, other, self) if reflected else apply(op, self, other)
+            return self.lift(op, (other, self) if reflected else (self, other), _NO_PARAMS)
         kind = type(other)
         if kind is float or kind is int or kind is FLOAT64:
             other_value, other_parent = other, -1

@@ -45,6 +45,8 @@ def _as_matrices(a, b):
 
 
 def _matmul_vjp(cotangent, argnum, out, a, b):
+    if len(shape_of(a)) == len(shape_of(b)) == 2:     # matrices, the common case
+        return matmul(cotangent, transpose(b)) if argnum == 0 else matmul(transpose(a), cotangent)
     a2, b2 = _as_matrices(a, b)
     ct2 = cotangent
     if a2 is not a or b2 is not b:      # a promoted 1-D operand: the cotangent gets its axis too

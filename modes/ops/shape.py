@@ -211,7 +211,11 @@ def reshape(x, shape):
 
 def transpose(x, axes=None):
     ndim = len(shape_of(x))
-    axes = tuple(reversed(range(ndim))) if axes is None else tuple(int(a) % ndim for a in axes)
+    if axes is None:         # reversed: x.T
+        if ndim < 2:
+            return x
+        return apply(TRANSPOSE, x, axes=tuple(range(ndim - 1, -1, -1)))
+    axes = tuple(int(a) % ndim for a in axes)
     if axes == tuple(range(ndim)):
         return x
     return apply(TRANSPOSE, x, axes=axes)
