@@ -230,9 +230,7 @@ def _scalar_operator(op, reflected=False):
         tape = self.tag
         kind = type(self.value)
         if (kind is not float and kind is not FLOAT64) or not tape.alive or FLOP_COUNTERS:
-            if isinstance(other, Box):     # it may be the higher-tagged one: apply decides
-                return apply(op, other, self) if reflected else apply(op, self, other)
-            return self.lift(op, (other, self) if reflected else (self, other), _NO_PARAMS)
+            return apply(op, other, self) if reflected else apply(op, self, other)
         kind = type(other)
         if kind is float or kind is int or kind is FLOAT64:
             other_value, other_parent = other, -1
