@@ -30,7 +30,7 @@ def normalize_argnums(argnums, n_args):
     for a in nums:
         if not -n_args <= a < n_args:
             raise ValueError(f"argnums={argnums!r} but the function was called with {n_args} arguments")
-    nums = tuple(a % n_args for a in nums)
+    nums = tuple([a % n_args for a in nums])
     if len(set(nums)) != len(nums):
         raise ValueError(f"argnums={argnums!r} names an argument more than once")
     return nums, single

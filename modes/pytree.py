@@ -9,19 +9,27 @@ def flatten(tree):
     """(leaves, rebuild) where rebuild(new_leaves) mirrors the structure."""
     if isinstance(tree, (tuple, list)):
         kind = type(tree)
-        if not any(item is None or isinstance(item, CONTAINERS) for item in tree):   # flat: the common case
+        if _flat(tree):     # the common case
             return list(tree), lambda leaves: kind(leaves)
         parts = [flatten(item) for item in tree]
         return _join(parts, lambda rebuilt: kind(rebuilt))
     if isinstance(tree, dict):
         keys = list(tree)
-        if not any(item is None or isinstance(item, CONTAINERS) for item in tree.values()):   # flat
+        if _flat(tree.values()):
             return list(tree.values()), lambda leaves: dict(zip(keys, leaves))
         parts = [flatten(tree[k]) for k in keys]
         return _join(parts, lambda rebuilt: dict(zip(keys, rebuilt)))
     if tree is None:      # an empty subtree, as in JAX: no leaves, rebuilt as None
         return [], lambda leaves: None
     return [tree], lambda leaves: leaves[0]
+
+
+def _flat(items):
+    """No subtree among the items: a tuple or dict of arrays, the common case."""
+    for item in items:
+        if item is None or isinstance(item, CONTAINERS):
+            return False
+    return True
 
 
 def _join(parts, make):

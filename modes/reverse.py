@@ -83,11 +83,11 @@ class Tape(Tag):
 
     def leaves(self, values):
         """Record the inputs (records with op None); their Traced values."""
-        start = len(self.records)
-        self.records.extend((None, (), (), value, None, None) for value in values)
+        traced = []
         for value in values:
-            self._keep(value)
-        return [Traced(value, self, start + k) for k, value in enumerate(values)]
+            self.records.append((None, (), (), self._keep(value), None, None))
+            traced.append(Traced(value, self, len(self.records) - 1))
+        return traced
 
     def _keep(self, value):
         # An array saved for the backward pass must not change before it is
@@ -270,7 +270,7 @@ def backward(tape, seeds):
             cotangents[index] = seed
         else:
             _add_into(cotangents, owned, index, seed)
-    for i in range(max(index for index, _ in seeds), -1, -1):
+    for i in range(max([index for index, _ in seeds]), -1, -1):
         cotangent = cotangents[i]
         if cotangent is None:     # not on a path to the output
             continue
@@ -356,7 +356,7 @@ def _record(f, args, nums, keep_all=False, copy_inputs=False, kwargs=None):
     (vjp): the tape outlives the call, so it records copies and leaves the
     caller's arrays free to change (a training step `W -= lr * dW`).
     `kwargs` go to f as they are: keyword arguments are not differentiated."""
-    leaves, rebuild = flatten(tuple(args[i] for i in nums))
+    leaves, rebuild = flatten(tuple([args[i] for i in nums]))
     tape = Tape(keep_all)
     label = f"argument {nums[0]}" if len(nums) == 1 else "a differentiated argument"
     values = [x if type(x) is float else as_differentiable(x, label) for x in leaves]
@@ -404,10 +404,11 @@ class _Pullback:
         seeds = [(leaf.index, ct if batch is None else Batched(ct))
                  for leaf, ct in zip(self.out_leaves, cotangent_leaves) if self._ours(leaf)]
         cotangents = backward(self.tape, seeds) if seeds else [None] * len(self.tape.records)
-        return [self._gradient(leaf, cotangents[leaf.index], batch, seeds) for leaf in self.traced]
+        seed_ids = {id(seed) for _, seed in seeds}
+        return [self._gradient(leaf, cotangents[leaf.index], batch, seed_ids) for leaf in self.traced]
 
     @staticmethod
-    def _gradient(leaf, ct, batch, seeds):
+    def _gradient(leaf, ct, batch, seed_ids):
         """An input's cotangent as the caller gets it: its input's dtype (as
         jax.vjp), zeros where nothing flowed, an array of its own (never a
         read-only view or the caller's cotangent passed through)."""
@@ -418,11 +419,12 @@ class _Pullback:
             ct = unbatched(ct, batch)
         elif isinstance(leaf.value, float):
             return float(ct) if isinstance(ct, (np.ndarray, np.floating)) else ct   # scalars stay scalars
-        ct = broadcast_cotangent(ct, shape_of(leaf.value) if batch is None else (batch,) + shape_of(leaf.value))
+        shape = shape_of(leaf.value) if batch is None else (batch,) + shape_of(leaf.value)
+        if getattr(ct, "shape", ()) != shape:
+            ct = broadcast_cotangent(ct, shape)
         if type(ct) is np.ndarray:
             dtype = leaf.value.dtype if type(leaf.value) is np.ndarray else np.result_type(leaf.value)
-            if ct.dtype != dtype or ct.base is not None or not ct.flags.writeable or \
-                    any(ct is seed for _, seed in seeds):
+            if ct.dtype != dtype or ct.base is not None or not ct.flags.writeable or id(ct) in seed_ids:
                 ct = ct.astype(dtype)           # (a copy)
         return ct
 

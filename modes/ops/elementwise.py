@@ -39,11 +39,12 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
                   for k in argnums if partials[k] is not None]
         if not values:
             return None
-        if len(values) > 1 and all(v is values[0] for v in values):
+        if len(values) == 2 and values[0] is values[1]:
             # x * x: ct * 2x, with the 2 on the smaller of the two (the L2
             # penalty's cotangent is a sum's, a scalar: one pass over x)
-            small, large = sorted((cotangent, values[0]), key=size_of)
-            total, other = mul(small, float(len(values))), large
+            x = values[0]
+            small, large = (cotangent, x) if size_of(cotangent) <= size_of(x) else (x, cotangent)
+            total, other = mul(small, 2.0), large
         else:
             total, other = functools.reduce(add, values), cotangent
         if len(values) > 1 and _scalable_in_place(total, other):
@@ -85,7 +86,7 @@ def _scaling(partial):
 def _scalable_in_place(total, other):
     """Can other * total be written into total? Only plain arrays (no boxes:
     a higher-order trace must see the product) of the right shape and dtype."""
-    return (type(total) is np.ndarray and total.flags.writeable
+    return (type(total) is np.ndarray and total.ndim >= len(getattr(other, "shape", ())) and total.flags.writeable
             and isinstance(other, (np.ndarray, float, np.floating))
             and np.result_type(other, total) == total.dtype
             and np.broadcast_shapes(np.shape(other), total.shape) == total.shape)
@@ -128,7 +129,7 @@ def _on_floats(python_function, numpy_function):
 def float_dtype(x):
     """The dtype of x's derivatives: x's own floating dtype (float32 stays
     float32); float64 for Python floats, integers and booleans."""
-    dtype = np.result_type(strip(x))
+    dtype = x.dtype if type(x) is np.ndarray else np.result_type(strip(x))
     return dtype if dtype.kind in "fc" else np.dtype(np.float64)     # floating or complex
 
 
@@ -310,7 +311,7 @@ def _tie_split(a, b, like=None):
     float dtype of `like` (default a: the primal the partial belongs to)."""
     a, b = strip(a), strip(b)
     split = np.asarray(np.greater(a, b), dtype=float_dtype(a if like is None else like))   # (a new array)
-    np.putmask(split, np.equal(a, b), 0.5)
+    split[np.equal(a, b)] = 0.5
     return split
 
 

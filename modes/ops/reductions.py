@@ -35,7 +35,7 @@ def normalize_axis(axis, ndim):
 
 def kept_shape(shape, axis):
     """The shape of the reduction with keepdims=True."""
-    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+    return tuple([1 if i in axis else n for i, n in enumerate(shape)])
 
 
 def unreduce(cotangent, x, axis, keepdims):
@@ -157,8 +157,9 @@ def _reverse_last(rows):
 
 def _extreme_partial(out, x, axis, keepdims):
     # ties split evenly: 1/count at each element equal to the extreme, as JAX
-    plain_x = strip(x)
-    extreme = strip(out).reshape(kept_shape(np.shape(plain_x), axis))   # (a NumPy scalar reshapes too)
+    plain_x, extreme = strip(x), strip(out)
+    if not keepdims:
+        extreme = extreme.reshape(kept_shape(shape_of(plain_x), axis))   # (a NumPy scalar reshapes too)
     hits = np.equal(plain_x, extreme)
     return hits / np.add.reduce(hits, axis=axis, keepdims=True, dtype=float_dtype(plain_x))   # float32 stays float32
 
