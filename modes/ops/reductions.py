@@ -89,7 +89,7 @@ def _reduced_count(x, axis):
     return math.prod(shape[a] for a in axis)
 
 
-SUM = linear("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
+SUM = linear("sum", np.add.reduce,
              lambda ct, argnum, x, axis, keepdims: unreduce(ct, x, axis, keepdims),   # sum^T = broadcast
              jax=lambda x, axis, keepdims: _jnp().sum(x, axis=axis, keepdims=keepdims),
              examples=_examples, batch=None, cost=input_size_cost)
@@ -180,11 +180,11 @@ def _var_partial(out, x, axis, keepdims, ddof):
     return mul(2.0 / (_reduced_count(x, axis) - ddof), sub(x, mean(x, axis, keepdims=True)))
 
 
-PROD = reduction("prod", lambda x, axis, keepdims: np.multiply.reduce(x, axis=axis, keepdims=keepdims),
+PROD = reduction("prod", np.multiply.reduce,
                  _prod_partial, jax=lambda x, axis, keepdims: _jnp().prod(x, axis=axis, keepdims=keepdims))
-MAX = reduction("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
+MAX = reduction("max", np.maximum.reduce,
                 _extreme_partial, jax=lambda x, axis, keepdims: _jnp().max(x, axis=axis, keepdims=keepdims))
-MIN = reduction("min", lambda x, axis, keepdims: np.minimum.reduce(x, axis=axis, keepdims=keepdims),
+MIN = reduction("min", np.minimum.reduce,
                 _extreme_partial, jax=lambda x, axis, keepdims: _jnp().min(x, axis=axis, keepdims=keepdims))
 LOGSUMEXP = reduction("logsumexp", _logsumexp, _logsumexp_partial,
                       jax=lambda x, axis, keepdims:
