@@ -356,7 +356,11 @@ def _record(f, args, nums, keep_all=False, copy_inputs=False, kwargs=None):
     (vjp): the tape outlives the call, so it records copies and leaves the
     caller's arrays free to change (a training step `W -= lr * dW`).
     `kwargs` go to f as they are: keyword arguments are not differentiated."""
-    leaves, rebuild = flatten(tuple([args[i] for i in nums]))
+    if len(nums) == 1:      # one differentiated argument: its own tree (no tuple around it)
+        leaves, rebuild_one = flatten(args[nums[0]])
+        rebuild = lambda new_leaves: (rebuild_one(new_leaves),)
+    else:
+        leaves, rebuild = flatten(tuple([args[i] for i in nums]))
     tape = Tape(keep_all)
     label = f"argument {nums[0]}" if len(nums) == 1 else "a differentiated argument"
     values = [x if type(x) is float else as_differentiable(x, label) for x in leaves]
