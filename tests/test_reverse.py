@@ -1,6 +1,7 @@
 """The tape engine: long chains, fan-out, safety, threads, checkpointing."""
 
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -170,6 +171,25 @@ def test_checkpointing_saves_memory_and_keeps_the_gradient():
     # O(sqrt(T)) with sqrt(T) segments: 16x the steps, about 4x the bytes
     assert 2 < saved[256][1] / saved[16][1] < 6
     assert saved[256][1] < (saved[256][0] - W.nbytes) / 10
+
+
+def test_a_tape_keeps_only_the_values_its_rules_read():
+    """The memory of a tape is the residuals: an intermediate that no VJP rule
+    reads (y, read by add and sum only for its shape) is freed while the tape
+    lives; one a rule reads (exp's output) is kept."""
+    arrays = {}
+
+    def f(x):
+        y = x + 1.0
+        e = np.exp(x)
+        arrays["y"], arrays["e"] = weakref.ref(y.value), weakref.ref(e.value)
+        return np.sum(y) + np.sum(e)
+
+    x = np.arange(3.0)
+    _, vjp_fn = reverse.vjp(f, x)
+    assert arrays["y"]() is None
+    assert arrays["e"]() is not None
+    np.testing.assert_allclose(vjp_fn(1.0)[0], 1.0 + np.exp(x))
 
 
 # --- lazily broadcast cotangents (a sum's transpose hands back a small one) ----
