@@ -142,6 +142,15 @@ def test_kernel_profile_counts_the_gemm_a_vjp_adds_in_place():
     assert any(line.split()[:3] == ["matmul", "vjp_into", "(3,"] for line in lines[1:])
 
 
+def test_cold_and_warm_overhead_is_measured_for_both_programs():
+    from benchmarks import cold
+    medians = cold.measure(repeats=3, full=dict(N=8, D=30, H=20, C=4), small=dict(N=4, D=6, H=5, C=3))
+    assert set(medians) == {"ours cold", "ours warm", "engine-free cold", "engine-free warm"}
+    assert all(seconds > 0 for seconds in medians.values())
+    lines = cold.report(medians).splitlines()
+    assert [line.split(",")[0].strip() for line in lines[-2:]] == ["engine overhead"] * 2
+
+
 def test_instruction_counting_programs_run_and_the_report_parses():
     from benchmarks import instructions
     for name in instructions.PROGRAMS:
