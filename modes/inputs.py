@@ -25,8 +25,6 @@ def as_differentiable(value, where):
 
 
 def normalize_argnums(argnums, n_args):
-    if type(argnums) is int and -n_args <= argnums < n_args:     # the common case, quickly
-        return (argnums % n_args,), True
     single = isinstance(argnums, int)
     nums = (argnums,) if single else tuple(argnums)
     for a in nums:

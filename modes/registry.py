@@ -231,7 +231,7 @@ def vjp_of(op: Op, cotangent, argnum, out, args, params):
     if op.elementwise:
         out_shape = getattr(out, "shape", ())
         if shape != out_shape:
-            return unbroadcast(ct if ct_shape == out_shape else broadcast_cotangent(ct, out_shape), shape)
+            return unbroadcast(broadcast_cotangent(ct, out_shape), shape)
     if not ct_shape or (len(ct_shape) <= len(shape)
                         and all(c in (1, n) for c, n in zip(ct_shape[::-1], shape[::-1]))):
         return ct     # lazily broadcast: it stays so

@@ -356,11 +356,7 @@ def _record(f, args, nums, keep_all=False, copy_inputs=False, kwargs=None):
     (vjp): the tape outlives the call, so it records copies and leaves the
     caller's arrays free to change (a training step `W -= lr * dW`).
     `kwargs` go to f as they are: keyword arguments are not differentiated."""
-    if len(nums) == 1:      # one differentiated argument: its own tree (no tuple around it)
-        leaves, rebuild_one = flatten(args[nums[0]])
-        rebuild = lambda new_leaves: (rebuild_one(new_leaves),)
-    else:
-        leaves, rebuild = flatten(tuple([args[i] for i in nums]))
+    leaves, rebuild = flatten(tuple([args[i] for i in nums]))
     tape = Tape(keep_all)
     label = f"argument {nums[0]}" if len(nums) == 1 else "a differentiated argument"
     values = [x if type(x) is float else as_differentiable(x, label) for x in leaves]
@@ -423,9 +419,7 @@ class _Pullback:
             ct = unbatched(ct, batch)
         elif isinstance(leaf.value, float):
             return float(ct) if isinstance(ct, (np.ndarray, np.floating)) else ct   # scalars stay scalars
-        shape = shape_of(leaf.value) if batch is None else (batch,) + shape_of(leaf.value)
-        if getattr(ct, "shape", ()) != shape:
-            ct = broadcast_cotangent(ct, shape)
+        ct = broadcast_cotangent(ct, shape_of(leaf.value) if batch is None else (batch,) + shape_of(leaf.value))
         if type(ct) is np.ndarray:
             dtype = leaf.value.dtype if type(leaf.value) is np.ndarray else np.result_type(leaf.value)
             if ct.dtype != dtype or ct.base is not None or not ct.flags.writeable or id(ct) in seed_ids:

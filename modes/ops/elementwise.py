@@ -20,7 +20,6 @@ from . import domains
 
 def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), uses_out=False):
     """`uses_out`: some partial reads the output (d e^x = e^x), so a tape keeps it."""
-    partials = tuple(int(p) if not callable(p) and p in (1, -1) else p for p in partials)   # 1.0 -> 1
     scalings = [_scaling(partial) for partial in partials]    # t -> partial * t, per argument
 
     def jvp(tangents, out, *primals, **params):
@@ -35,7 +34,7 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
     def grouped_vjp(cotangent, argnums, out, primals, params):
         # one value at several positions: ct * (sum of its partials), a single
         # product with the cotangent instead of one per position
-        values = [float(partials[k]) if type(partials[k]) is int else partials[k](out, *primals, **params)
+        values = [float(partials[k]) if partials[k] in (1, -1) else partials[k](out, *primals, **params)
                   for k in argnums if partials[k] is not None]
         if not values:
             return None
@@ -58,10 +57,8 @@ def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), 
     def vjp(cotangent, argnum, out, *primals, **params):
         if type(argnum) is tuple:
             return grouped_vjp(cotangent, argnum, out, primals, params)
-        partial = partials[argnum]
-        if type(partial) is int:         # 1 or -1 (add, sub, neg): no product
-            return cotangent if partial == 1 else neg(cotangent)
-        return None if partial is None else mul(partial(out, *primals, **params), cotangent)
+        scale = scalings[argnum]
+        return None if scale is None else scale(cotangent, out, primals, params)
 
     arity = len(partials)
     constant = all(p in (1, -1, None) for p in partials)      # add, sub, neg: nothing to read
@@ -86,7 +83,7 @@ def _scaling(partial):
 def _scalable_in_place(total, other):
     """Can other * total be written into total? Only plain arrays (no boxes:
     a higher-order trace must see the product) of the right shape and dtype."""
-    return (type(total) is np.ndarray and total.ndim >= len(getattr(other, "shape", ())) and total.flags.writeable
+    return (type(total) is np.ndarray and total.flags.writeable
             and isinstance(other, (np.ndarray, float, np.floating))
             and np.result_type(other, total) == total.dtype
             and np.broadcast_shapes(np.shape(other), total.shape) == total.shape)
