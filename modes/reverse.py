@@ -368,8 +368,15 @@ def _record(f, args, nums, keep_all=False, copy_inputs=False, kwargs=None):
         full[i] = value
     try:
         out = f(*full, **(kwargs or {}))
-    except BaseException:
+    except BaseException as error:
+        saved_any = bool(tape.locked)
         tape.release()
+        if saved_any and isinstance(error, ValueError) and "read-only" in str(error):
+            raise ValueError(
+                f"f wrote into a read-only array ({error}). While f is recorded, the arrays the tape "
+                "saves for the backward pass (the inputs, and constants a rule reads, such as W in "
+                "W @ x) are read-only: changing one would silently change the derivative. Build a "
+                "new array instead (y = y * 2, not y *= 2), or pass f a copy it may change") from error
         raise
     finally:
         tape.alive = False

@@ -63,6 +63,18 @@ def test_a_saved_array_cannot_be_mutated_before_the_backward_pass():
     W[0, 0] = 100.0                          # and the user's array is writeable again
 
 
+def test_writing_a_saved_array_inside_f_says_why_and_what_to_do():
+    W = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+    def f(x):
+        out = np.sum(W @ x)
+        W[0, 0] = 100.0                      # W was saved for dx = W^T (...)
+        return out
+    with pytest.raises(ValueError, match="read-only.*silently change the derivative.*Build a new array"):
+        reverse.grad(f)(np.ones(2))
+    W[0, 0] = 100.0                          # released: the user's array is writeable again
+
+
 def test_the_output_vjp_returns_cannot_be_changed_under_its_pullback():
     # exp's VJP reads its output: writing into the returned array would
     # silently change the derivative
