@@ -20,13 +20,8 @@ from . import ops
 from .batching import Batched, unbatched
 from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
-from .ops.elementwise import float_dtype
 from .pytree import flatten, flatten_like
-from .registry import Box, Tag, apply, evaluate, jvp_of, shape_of, size_of
-
-
-class EscapedPerturbation(RuntimeError):
-    pass
+from .registry import Box, Tag, apply, as_constants, evaluate, float_dtype, jvp_of, shape_of, size_of
 
 
 # The default chunk: all directions in one pass while the seed stays under this
@@ -61,10 +56,8 @@ class Dual(ArrayInterface):
 
     def lift(self, op, args, params):
         tag = self.tag
-        if not tag.alive:
-            raise EscapedPerturbation(
-                "a Dual from a finished jvp call was used again (a perturbation escaped, e.g. "
-                "through a closure or a global); return what you need from the function instead")
+        if not tag.alive:        # escaped from a finished call: a constant
+            return as_constants(op, args, params)
         primals, tangents, chunk, boxed = [], [], 0, False
         for a in args:
             if type(a) is Dual and a.tag is tag:

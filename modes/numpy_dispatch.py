@@ -11,11 +11,8 @@ import math
 import numpy as np
 
 from . import ops
-from .registry import Box
-
-
-class UnsupportedFunction(TypeError):
-    pass
+from .errors import UnsupportedFunction
+from .registry import NUMPY_TABLE, Box, escaped_value
 
 
 def _unsupported(name, arguments=""):
@@ -37,86 +34,6 @@ def _numpy_name(func):
     return f"{prefix}.{func.__name__}" if prefix and not prefix.startswith("_") else func.__name__
 
 
-def _plain(function):
-    """A non-differentiable function of the values (argmax, comparisons, ...)."""
-    def on_plain_values(*args, **kwargs):
-        return function(*[ops.strip(a) for a in args], **{k: ops.strip(v) for k, v in kwargs.items()})
-    return on_plain_values
-
-
-def _clip(x, a_min=None, a_max=None, *, min=None, max=None):
-    """np.clip(x, a_min, a_max), or NumPy 2's min=/max= spelling; None: unbounded."""
-    if (a_min is not None and min is not None) or (a_max is not None and max is not None):
-        raise TypeError("np.clip: pass each bound once, as a_min/a_max or as min/max")
-    low = a_min if min is None else min
-    high = a_max if max is None else max
-    return ops.clip(x, -np.inf if low is None else low, np.inf if high is None else high)
-
-
-def _power(a, b):
-    return ops.power(a, b)
-
-
-def _hstack(arrays):
-    # NumPy: 1-d arrays (scalars made 1-d first) join end to end, others along axis 1
-    return ops.concatenate(arrays, axis=0 if np.ndim(ops.strip(arrays[0])) == 1 else 1)
-
-
-def _floor_divide(a, b):
-    return ops.floor(ops.truediv(a, b))               # piecewise constant: derivative 0
-
-
-def _remainder(a, b):
-    return ops.sub(a, ops.mul(b, _floor_divide(a, b)))  # a mod b = a - b floor(a / b)
-
-
-UFUNCS = {
-    np.add: ops.add, np.subtract: ops.sub, np.multiply: ops.mul, np.divide: ops.truediv,
-    np.true_divide: ops.truediv, np.negative: ops.neg, np.power: _power, np.positive: lambda x: x,
-    np.exp: ops.exp, np.log: ops.log, np.log1p: ops.log1p, np.expm1: ops.expm1, np.sqrt: ops.sqrt,
-    np.square: ops.square, np.reciprocal: ops.reciprocal, np.sin: ops.sin, np.cos: ops.cos,
-    np.tan: ops.tan, np.tanh: ops.tanh, np.absolute: ops.absolute, np.fabs: ops.absolute,
-    np.exp2: ops.exp2, np.log2: ops.log2, np.log10: ops.log10, np.sinh: ops.sinh, np.cosh: ops.cosh,
-    np.arcsin: ops.arcsin, np.arccos: ops.arccos, np.arctan: ops.arctan, np.arcsinh: ops.arcsinh,
-    np.arccosh: ops.arccosh, np.arctanh: ops.arctanh, np.arctan2: ops.arctan2, np.hypot: ops.hypot,
-    np.sign: ops.sign, np.floor: ops.floor, np.ceil: ops.ceil, np.rint: ops.round_,
-    np.maximum: ops.maximum, np.minimum: ops.minimum,
-    np.matmul: ops.matmul, np.floor_divide: _floor_divide, np.remainder: _remainder,
-}
-for _comparison in (np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-                    np.isfinite, np.isnan, np.isinf, np.logical_and, np.logical_or, np.logical_not,
-                    np.signbit):
-    UFUNCS[_comparison] = _plain(_comparison)
-
-FUNCTIONS = {
-    np.sum: ops.sum, np.mean: ops.mean, np.prod: ops.prod, np.max: ops.max, np.amax: ops.max,
-    np.min: ops.min, np.amin: ops.min, np.var: ops.var, np.std: ops.std, np.cumsum: ops.cumsum,
-    np.clip: _clip, np.where: ops.where, np.dot: ops.dot, np.matmul: ops.matmul,
-    np.einsum: ops.einsum, np.outer: ops.outer, np.inner: ops.inner, np.vdot: ops.vdot,
-    np.trace: ops.trace, np.linalg.norm: ops.norm, np.transpose: ops.transpose,
-    np.reshape: ops.reshape, np.broadcast_to: ops.broadcast_to, np.expand_dims: ops.expand_dims,
-    np.squeeze: ops.squeeze, np.ravel: ops.ravel, np.concatenate: ops.concatenate,
-    np.stack: ops.stack, np.take: ops.take, np.swapaxes: ops.swapaxes, np.moveaxis: ops.moveaxis,
-    np.round: ops.round_, np.around: ops.round_, np.diagonal: ops.diagonal, np.flip: ops.flip,
-    np.fliplr: lambda x: ops.flip(x, 1), np.flipud: lambda x: ops.flip(x, 0), np.tensordot: ops.tensordot,
-    np.sort: ops.sort, np.diag: ops.diag, np.repeat: ops.repeat, np.tile: ops.tile,
-    np.square: ops.square, np.sqrt: ops.sqrt, np.abs: ops.absolute,
-    np.vstack: lambda arrays: ops.concatenate([ops.reshape(a, (1, -1)) if np.ndim(ops.strip(a)) < 2
-                                               else a for a in arrays], axis=0),
-    np.hstack: lambda arrays: _hstack([ops.reshape(a, (1,)) if np.ndim(ops.strip(a)) == 0 else a
-                                       for a in arrays]),
-    np.shape: lambda x: x.shape, np.ndim: lambda x: x.ndim, np.size: lambda x: x.size,
-    np.zeros_like: lambda x, *a, **k: np.zeros_like(ops.strip(x), *a, **k),
-    np.ones_like: lambda x, *a, **k: np.ones_like(ops.strip(x), *a, **k),
-    np.full_like: lambda x, *a, **k: np.full_like(ops.strip(x), *a, **k),
-    np.empty_like: lambda x, *a, **k: np.zeros_like(ops.strip(x), *a, **k),
-}
-for _plain_function in (np.argmax, np.argmin, np.argsort, np.nonzero, np.allclose, np.isclose,
-                        np.array_equal, np.count_nonzero, np.any, np.all,
-                        np.iscomplexobj, np.isrealobj, np.result_type, np.can_cast):
-    FUNCTIONS[_plain_function] = _plain(_plain_function)
-
-
 def _check_arguments(function, numpy_function, args, kwargs):
     """After a TypeError from function(*args, **kwargs): arguments fwdrev's
     version does not take (out=, dtype=, order=...) are named in the error
@@ -130,8 +47,7 @@ def _check_arguments(function, numpy_function, args, kwargs):
 
 def register_numpy(numpy_function, implementation):
     """Route a NumPy function or ufunc to `implementation` (used by defop)."""
-    table = UFUNCS if isinstance(numpy_function, np.ufunc) else FUNCTIONS
-    table[numpy_function] = implementation
+    NUMPY_TABLE[numpy_function] = implementation
 
 
 class ArrayInterface(Box):
@@ -148,7 +64,7 @@ class ArrayInterface(Box):
                 f"numpy.{ufunc.__name__} was asked to write into an existing array (out=, or an "
                 "in-place operator such as y += x on a plain array y): the derivative would be lost. "
                 "Write y = y + x instead")
-        function = UFUNCS.get(ufunc)
+        function = NUMPY_TABLE.get(ufunc)
         if function is None:
             raise _unsupported(ufunc.__name__)
         try:
@@ -158,7 +74,7 @@ class ArrayInterface(Box):
             raise
 
     def __array_function__(self, func, types, args, kwargs):
-        function = FUNCTIONS.get(func)
+        function = NUMPY_TABLE.get(func)
         if function is None:
             raise _unsupported(_numpy_name(func))
         try:
@@ -168,16 +84,23 @@ class ArrayInterface(Box):
             raise
 
     def __array__(self, dtype=None, copy=None):
+        if not self.tag.alive:    # escaped from a finished call: its value
+            return np.asarray(escaped_value(self), dtype)
         raise TypeError(
             f"a {type(self).__name__} cannot become a plain NumPy array: its derivative would be "
             "lost. Keep it in NumPy functions, or read its value (.primal for a Dual, .value for a "
             "traced value) if you really mean to drop the derivative.")
 
-    def __float__(self):
-        raise TypeError(f"float() of a {type(self).__name__} would drop its derivative; "
+    def _plain_scalar(self, kind):
+        if not self.tag.alive:    # escaped from a finished call: its value
+            return kind(escaped_value(self))
+        raise TypeError(f"{kind.__name__}() of a {type(self).__name__} would drop its derivative; "
                         "keep it as an array, or read .primal / .value explicitly")
 
-    __int__ = __complex__ = __index__ = __float__
+    def __float__(self): return self._plain_scalar(float)
+    def __int__(self): return self._plain_scalar(int)
+    def __complex__(self): return self._plain_scalar(complex)
+    def __index__(self): return self._plain_scalar(int)
 
     def __bool__(self):
         return bool(ops.strip(self))
@@ -203,12 +126,12 @@ class ArrayInterface(Box):
     def __rtruediv__(self, other): return ops.truediv(other, self)
     def __pow__(self, other): return ops.power(self, other)
     def __rpow__(self, other): return ops.power(other, self)
-    def __floordiv__(self, other): return _floor_divide(self, other)
-    def __rfloordiv__(self, other): return _floor_divide(other, self)
-    def __mod__(self, other): return _remainder(self, other)
-    def __rmod__(self, other): return _remainder(other, self)
-    def __divmod__(self, other): return _floor_divide(self, other), _remainder(self, other)
-    def __rdivmod__(self, other): return _floor_divide(other, self), _remainder(other, self)
+    def __floordiv__(self, other): return ops.floor_divide(self, other)
+    def __rfloordiv__(self, other): return ops.floor_divide(other, self)
+    def __mod__(self, other): return ops.remainder(self, other)
+    def __rmod__(self, other): return ops.remainder(other, self)
+    def __divmod__(self, other): return ops.floor_divide(self, other), ops.remainder(self, other)
+    def __rdivmod__(self, other): return ops.floor_divide(other, self), ops.remainder(other, self)
     def __matmul__(self, other): return ops.matmul(self, other)
     def __rmatmul__(self, other): return ops.matmul(other, self)
     def __neg__(self): return ops.neg(self)
@@ -245,7 +168,7 @@ class ArrayInterface(Box):
     def std(self, *args, **kwargs): return ops.std(self, *args, **kwargs)
     def cumsum(self, axis=None): return ops.cumsum(self, axis)
     def dot(self, other): return ops.dot(self, other)
-    def clip(self, min=None, max=None): return _clip(self, min, max)
+    def clip(self, min=None, max=None): return ops.clip(self, min, max)
     def ravel(self): return ops.ravel(self)
     def copy(self): return self      # values under a transformation are never written in place
     def round(self, decimals=0): return ops.round_(self, decimals)

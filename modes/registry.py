@@ -31,6 +31,8 @@ import math
 
 import numpy as np
 
+from .errors import EscapedValueWarning, warn_at_user
+
 
 class Op:
     """One primitive: the primal and everything needed to differentiate it."""
@@ -110,13 +112,33 @@ class Tag:
     stack depth: a value created inside an inner call may outlive it, and two
     sibling calls must never be confused)."""
 
-    __slots__ = ("level", "alive")
+    __slots__ = ("level", "alive", "warned")
     _counter = 0
 
     def __init__(self):
         Tag._counter += 1
         self.level = Tag._counter
         self.alive = True
+        self.warned = False     # an escaped box of this call has been reported
+
+
+def escaped_value(box):
+    """The plain value of a box whose call has finished (it escaped into a
+    dict, an attribute, a closure or a global): a constant, as in JAX
+    (DESIGN.md, conventions). Said once per call."""
+    if not box.tag.warned:
+        box.tag.warned = True
+        warn_at_user(
+            f"a {type(box).__name__} from a finished differentiation call was used again (it was kept "
+            "in a dict, an attribute, a closure or a global): it is used as its plain value, a constant "
+            "with no derivative. Store plain values in user state (x.value, x.primal)", EscapedValueWarning)
+    return box.plain_value()
+
+
+def as_constants(op: Op, args, params):
+    """`op` with every escaped box among its arguments taken as its value."""
+    plain = [escaped_value(a) if isinstance(a, Box) and not a.tag.alive else a for a in args]
+    return apply(op, *plain, **params)
 
 
 FLOP_COUNTERS: list = []   # active `count_flops` contexts
@@ -180,7 +202,51 @@ class count_flops:
 
 
 # ---------------------------------------------------------------------------
+# NumPy's functions, as each family file names them
+
+# NumPy (or SciPy) function or ufunc -> the implementation on boxes. Filled by
+# `implements` where each family defines its functions, read by the dispatch
+# layer (numpy_dispatch.py) and the coverage table (docs/).
+NUMPY_TABLE: dict = {}
+PASSES_THROUGH: set = set()     # those of them that are not differentiable
+
+
+def implements(*numpy_functions):
+    """Decorator: the decorated function serves these NumPy/SciPy functions
+    when their arguments hold a box (`@implements(np.sum)` above `def sum`)."""
+    def register_function(function):
+        for numpy_function in numpy_functions:
+            NUMPY_TABLE[numpy_function] = function
+        return function
+    return register_function
+
+
+def passes_through(*numpy_functions):
+    """Non-differentiable functions (comparisons, argmax, shapes): they run
+    on the plain values under the boxes, and their results are constants."""
+    for numpy_function in numpy_functions:
+        def on_plain_values(*args, _function=numpy_function, **kwargs):
+            return _function(*[strip(a) for a in args], **{k: strip(v) for k, v in kwargs.items()})
+        NUMPY_TABLE[numpy_function] = on_plain_values
+        PASSES_THROUGH.add(numpy_function)
+
+
+# ---------------------------------------------------------------------------
 # Small helpers shared by rules and engines
+
+def strip(x):
+    """The plain value under every box (for masks and tests of kinks)."""
+    while isinstance(x, Box):
+        x = x.plain_value()
+    return x
+
+
+def float_dtype(x):
+    """The dtype of x's derivatives: x's own floating dtype (float32 stays
+    float32); float64 for Python floats, integers and booleans."""
+    dtype = x.dtype if type(x) is np.ndarray else np.result_type(strip(x))
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)     # floating or complex
+
 
 def shape_of(x) -> tuple:
     """x's shape; () for a Python number. (The engines' hottest paths spell
@@ -243,8 +309,7 @@ def jvp_of(op: Op, tangents, out, args, params):
     t = op.jvp(tangents, out, *args, **params)
     if t is None or shape_of(t) == shape_of(out):
         return t
-    from .ops.shape import broadcast_to
-    return broadcast_to(t, shape_of(out))
+    return apply(REGISTRY["broadcast_to"], t, shape=shape_of(out))
 
 
 # ---------------------------------------------------------------------------
@@ -277,7 +342,7 @@ def linear(name, primal, transpose, *, jax, examples, batch, cost=no_cost):
     def jvp(tangents, out, *primals, **params):
         if all(t is None for t in tangents):
             return None
-        from .ops.elementwise import float_dtype      # zeros in each primal's float dtype
+        # zeros in each primal's float dtype
         filled = [np.zeros(shape_of(p), float_dtype(p)) if t is None else t
                   for t, p in zip(tangents, primals)]
         return apply(op, *filled, **params)

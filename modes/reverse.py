@@ -26,12 +26,8 @@ from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .ops.elementwise import local_gradients
 from .pytree import flatten, flatten_like
-from .registry import (BUILT_IN, FLOP_COUNTERS, REGISTRY, Box, Tag, apply, broadcast_cotangent, count, evaluate,
+from .registry import (BUILT_IN, FLOP_COUNTERS, REGISTRY, Box, Tag, apply, as_constants, broadcast_cotangent, count, evaluate,
                        shape_of, size_of, vjp_of)
-
-
-class EscapedTracer(RuntimeError):
-    pass
 
 
 class Record(tuple):
@@ -152,10 +148,8 @@ class Traced(ArrayInterface):
 
     def lift(self, op, args, params):
         tape = self.tag
-        if not tape.alive:
-            raise EscapedTracer(
-                "a traced value from a finished grad/vjp call was used again (it escaped through "
-                "a closure or a global); return what you need from the function instead")
+        if not tape.alive:       # escaped from a finished call: a constant
+            return as_constants(op, args, params)
         values, parents, boxed = [], [], False
         for a in args:
             if type(a) is Traced and a.tag is tape:

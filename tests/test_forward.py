@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from modes import forward, reverse
-from modes.forward import Dual, EscapedPerturbation
+from modes.errors import EscapedValueWarning
+from modes.forward import Dual
 from modes.numpy_dispatch import UnsupportedFunction
 
 
@@ -133,11 +134,21 @@ def test_grad_needs_a_scalar_output(engine):
         engine(lambda x: x * 2.0)(np.ones(3))
 
 
-def test_an_escaped_perturbation_is_an_error():
-    leaked = []
-    forward.jvp(lambda x: leaked.append(x) or x, (1.0,), (1.0,))
-    with pytest.raises(EscapedPerturbation, match="escaped"):
-        leaked[0] * 2.0
+def test_an_escaped_dual_is_its_value_outside_and_a_constant_inside_a_new_call():
+    state = {}
+
+    def f(x):
+        state["scaled"] = 3.0 * x       # user state keeps a Dual (a running mean, a cache)
+        return x * x
+    forward.jvp(f, (2.0,), (1.0,))
+    with pytest.warns(EscapedValueWarning, match="finished differentiation call.*constant") as warned:
+        assert state["scaled"] * 2.0 == 12.0                    # outside any call: its value
+        assert float(state["scaled"]) == 6.0
+        # inside a new call it is a constant: d(x * 6)/dx = 6, not 6 + 3x
+        assert forward.grad(lambda x: x * state["scaled"])(5.0) == 6.0
+        assert reverse.grad(lambda x: x * state["scaled"])(5.0) == 6.0
+    assert len(warned) == 1, "said once per finished call"
+    assert warned[0].filename == __file__       # the user's line, not fwdrev's
 
 
 def test_a_numpy_function_without_a_rule_names_itself():

@@ -2,13 +2,15 @@
 
 Each family file holds its ops' records (primal, rules, JAX twin, cost,
 domain) and the plain functions that rules and users call (`add`, `sum`,
-`matmul`, ...). `numpy_dispatch.py` maps NumPy's functions to these.
+`matmul`, ...). Each of those names the NumPy functions it serves
+(`@implements(np.sum)`), which fills the table `numpy_dispatch.py` reads.
 """
 
 from ..registry import BUILT_IN, REGISTRY
+from . import creation  # noqa: F401
 from .elementwise import (absolute, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,  # noqa: F401
                           arctanh, ceil, clip, cos, cosh, exp, exp2, expm1, floor, hypot, log, log1p,
-                          log2, log10, maximum, minimum, mul, neg, power, reciprocal, relu, round_,
+                          log2, log10, maximum, minimum, mul, neg, power, reciprocal, relu, round_, floor_divide, remainder,
                           sigmoid, sign, sin, sinh, sqrt, square, strip, sub, tan, tanh, truediv, where)
 from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, trace, vdot  # noqa: F401
 from .reductions import (cumsum, logsumexp, max, mean, min, prod, softmax, std, sum,  # noqa: F401

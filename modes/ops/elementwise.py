@@ -14,7 +14,8 @@ import operator
 
 import numpy as np
 
-from ..registry import FLOP_COUNTERS, Box, Op, apply, count, elementwise_cost, register, size_of
+from ..registry import (FLOP_COUNTERS, Op, apply, count, elementwise_cost, float_dtype, implements,  # noqa: F401
+                        passes_through, register, size_of, strip)
 from . import domains
 
 
@@ -121,13 +122,6 @@ def _on_floats(python_function, numpy_function):
         return numpy_function(*args)
     primal.__name__ = numpy_function.__name__
     return primal
-
-
-def float_dtype(x):
-    """The dtype of x's derivatives: x's own floating dtype (float32 stays
-    float32); float64 for Python floats, integers and booleans."""
-    dtype = x.dtype if type(x) is np.ndarray else np.result_type(strip(x))
-    return dtype if dtype.kind in "fc" else np.dtype(np.float64)     # floating or complex
 
 
 def _choose(condition, yes, no, like):
@@ -355,51 +349,107 @@ ROUND = non_differentiable("round", lambda x, decimals=0: np.round(x, decimals),
 
 
 # --- the functions rules and users call ------------------------------------
-def strip(x):
-    """The plain value under every box (for masks and tests of kinks)."""
-    while isinstance(x, Box):
-        x = x.plain_value()
-    return x
-
-
+@implements(np.add)
 def add(a, b): return apply(ADD, a, b)
+@implements(np.subtract)
 def sub(a, b): return apply(SUB, a, b)
+@implements(np.multiply)
 def mul(a, b): return apply(MUL, a, b)
+@implements(np.divide, np.true_divide)
 def truediv(a, b): return apply(TRUEDIV, a, b)
+@implements(np.negative)
 def neg(a): return apply(NEG, a)
+@implements(np.power)
 def power(a, b): return apply(POW, a, b)
+@implements(np.exp)
 def exp(x): return apply(EXP, x)
+@implements(np.log)
 def log(x): return apply(LOG, x)
+@implements(np.log1p)
 def log1p(x): return apply(LOG1P, x)
+@implements(np.expm1)
 def expm1(x): return apply(EXPM1, x)
+@implements(np.sqrt)
 def sqrt(x): return apply(SQRT, x)
+@implements(np.square)
 def square(x): return apply(SQUARE, x)
+@implements(np.reciprocal)
 def reciprocal(x): return apply(RECIPROCAL, x)
+@implements(np.sin)
 def sin(x): return apply(SIN, x)
+@implements(np.cos)
 def cos(x): return apply(COS, x)
+@implements(np.tan)
 def tan(x): return apply(TAN, x)
+@implements(np.tanh)
 def tanh(x): return apply(TANH, x)
+@implements(np.exp2)
 def exp2(x): return apply(EXP2, x)
+@implements(np.log2)
 def log2(x): return apply(LOG2, x)
+@implements(np.log10)
 def log10(x): return apply(LOG10, x)
+@implements(np.sinh)
 def sinh(x): return apply(SINH, x)
+@implements(np.cosh)
 def cosh(x): return apply(COSH, x)
+@implements(np.arcsin)
 def arcsin(x): return apply(ARCSIN, x)
+@implements(np.arccos)
 def arccos(x): return apply(ARCCOS, x)
+@implements(np.arctan)
 def arctan(x): return apply(ARCTAN, x)
+@implements(np.arcsinh)
 def arcsinh(x): return apply(ARCSINH, x)
+@implements(np.arccosh)
 def arccosh(x): return apply(ARCCOSH, x)
+@implements(np.arctanh)
 def arctanh(x): return apply(ARCTANH, x)
+@implements(np.arctan2)
 def arctan2(y, x): return apply(ARCTAN2, y, x)
+@implements(np.hypot)
 def hypot(a, b): return apply(HYPOT, a, b)
 def sigmoid(x): return apply(SIGMOID, x)
+@implements(np.absolute, np.fabs)
 def absolute(x): return apply(ABS, x)
 def relu(x): return apply(RELU, x)
+@implements(np.maximum)
 def maximum(a, b): return apply(MAXIMUM, a, b)
+@implements(np.minimum)
 def minimum(a, b): return apply(MINIMUM, a, b)
-def clip(x, low, high): return apply(CLIP, x, low, high)
+@implements(np.clip)
+def clip(x, a_min=None, a_max=None, *, min=None, max=None):
+    """np.clip(x, a_min, a_max), or NumPy 2's min=/max= spelling; None: unbounded."""
+    if (a_min is not None and min is not None) or (a_max is not None and max is not None):
+        raise TypeError("np.clip: pass each bound once, as a_min/a_max or as min/max")
+    low = a_min if min is None else min
+    high = a_max if max is None else max
+    return apply(CLIP, x, -np.inf if low is None else low, np.inf if high is None else high)
+@implements(np.where)
 def where(condition, a, b): return apply(WHERE, strip(condition), a, b)
+@implements(np.sign)
 def sign(x): return apply(SIGN, x)
+@implements(np.floor)
 def floor(x): return apply(FLOOR, x)
+@implements(np.ceil)
 def ceil(x): return apply(CEIL, x)
+@implements(np.rint, np.round, np.around)
 def round_(x, decimals=0): return apply(ROUND, x, decimals=decimals)
+
+
+# np.positive is the identity; floor division and remainder are piecewise
+# constant in a, linear in their arguments between jumps
+@implements(np.positive)
+def positive(x): return x
+
+
+@implements(np.floor_divide)
+def floor_divide(a, b): return floor(truediv(a, b))                # derivative 0
+
+
+@implements(np.remainder)
+def remainder(a, b): return sub(a, mul(b, floor_divide(a, b)))     # a mod b = a - b floor(a / b)
+
+
+passes_through(np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+               np.isfinite, np.isnan, np.isinf, np.logical_and, np.logical_or, np.logical_not, np.signbit)

@@ -12,7 +12,7 @@ import string
 
 import numpy as np
 
-from ..registry import FLOP_COUNTERS, Op, apply, count, register, shape_of, size_of
+from ..registry import FLOP_COUNTERS, Op, apply, count, implements, register, shape_of, size_of
 from . import domains
 from .elementwise import ADD, absolute, add, mul, sqrt
 from .reductions import max as max_
@@ -235,12 +235,14 @@ EINSUM.bilinear = True     # (multilinear: linear in each operand)
 
 
 # --- the functions rules and users call ----------------------------------------
+@implements(np.matmul)
 def matmul(a, b):
     if len(shape_of(a)) == 0 or len(shape_of(b)) == 0:
         raise ValueError("matmul: an input operand is a scalar (0-d); use * for scalars")
     return apply(MATMUL, a, b)
 
 
+@implements(np.einsum)
 def einsum(subscripts, *operands, **options):
     subscripts, operands = _without_ellipsis_or_repeats(subscripts, operands)
     inputs, output = parse_subscripts(subscripts, operands)
@@ -293,6 +295,7 @@ def _without_ellipsis_or_repeats(subscripts, operands):
     return ",".join(inputs) + "->" + output, operands
 
 
+@implements(np.dot)
 def dot(a, b):
     na, nb = len(shape_of(a)), len(shape_of(b))
     if na == 0 or nb == 0:
@@ -307,10 +310,12 @@ def dot(a, b):
     return einsum(f"{ta},{tb}->{ta[:-1]}{tb[:-2]}{tb[-1]}", a, b)
 
 
+@implements(np.outer)
 def outer(a, b):
     return mul(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
+@implements(np.inner)
 def inner(a, b):
     """Sum over the last axes of a and b: shape a.shape[:-1] + b.shape[:-1]."""
     na, nb = len(shape_of(a)), len(shape_of(b))
@@ -321,10 +326,12 @@ def inner(a, b):
     return dot(a, swapaxes(b, -1, -2))
 
 
+@implements(np.vdot)
 def vdot(a, b):
     return sum_(mul(reshape(a, (-1,)), reshape(b, (-1,))))
 
 
+@implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
     """np.linalg.norm via registry ops: vector norms (ord None/2, 1, inf) over
     one axis, matrix norms (None/'fro', 1, inf, -1, -inf) over two. The
@@ -356,10 +363,12 @@ def norm(x, ord=None, axis=None, keepdims=False):
                               "register one with modes.defop")
 
 
+@implements(np.trace)
 def trace(x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return sum_(diagonal(x, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
 
 
+@implements(np.tensordot)
 def tensordot(a, b, axes=2):
     """np.tensordot as an einsum: `axes` an int (the last n of a with the first n of b) or two lists."""
     na, nb = len(shape_of(a)), len(shape_of(b))

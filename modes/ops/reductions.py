@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-from ..registry import Op, apply, input_size_cost, linear, register, shape_of
+from ..errors import UnsupportedFunction
+from ..registry import Op, apply, implements, input_size_cost, linear, passes_through, register, shape_of
 from . import domains
 from .elementwise import equal_zero, exp, float_dtype, mul, sqrt, strip, sub, truediv, where
 from .shape import astype, axes_of, concatenate, getitem, inverse_permutation, reshape, transpose
@@ -20,7 +21,6 @@ def refuse_options(name, **options):
     """NumPy options fwdrev does not differentiate (out=, where=, initial=)."""
     given = [key for key, value in options.items() if value is not None and value is not np._NoValue]
     if given:
-        from ..numpy_dispatch import UnsupportedFunction
         raise UnsupportedFunction(f"numpy.{name} with {', '.join(f'{key}=' for key in given)} has no "
                                   f"differentiation rule in fwdrev; compute it without them")
 
@@ -264,11 +264,13 @@ def logsumexp(x, axis=None, keepdims=False):
     return _reduce(LOGSUMEXP, x, axis, None, keepdims, {})
 
 
+@implements(np.var)
 def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
     """np.var's signature: (x, axis=None, dtype=None, out=None, ddof=0, keepdims=False)."""
     return _reduce(VAR, x, axis, dtype, keepdims, dict(options, out=out), ddof=ddof)
 
 
+@implements(np.std)
 def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
     refuse_options("std", out=out, **options)
     return sqrt(var(x, axis, dtype, None, ddof, keepdims))
@@ -278,7 +280,16 @@ def softmax(x, axis=-1):
     return apply(SOFTMAX, x, axis=normalize_axis(axis, len(shape_of(x))))
 
 
+@implements(np.cumsum)
 def cumsum(x, axis=None):
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     return apply(CUMSUM, x, axis=normalize_axis(axis, len(shape_of(x)))[0])
+
+
+for _numpy_functions, _function in (((np.sum,), sum), ((np.mean,), mean), ((np.prod,), prod),
+                                     ((np.max, np.amax), max), ((np.min, np.amin), min)):
+    implements(*_numpy_functions)(_function)
+
+passes_through(np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero, np.any, np.all,
+               np.allclose, np.isclose, np.array_equal)

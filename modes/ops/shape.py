@@ -14,8 +14,8 @@ import math
 
 import numpy as np
 
-from ..registry import FLOP_COUNTERS, apply, count, linear, no_cost, shape_of, size_of, unbroadcast
-from .elementwise import strip
+from ..registry import (FLOP_COUNTERS, apply, count, implements, linear, no_cost, passes_through, shape_of, size_of,
+                        strip, unbroadcast)
 
 
 def _jnp():
@@ -197,6 +197,7 @@ ASTYPE = linear("astype", lambda x, dtype: np.asarray(x).astype(dtype),
 
 
 # --- the functions rules and users call ----------------------------------------
+@implements(np.reshape)
 def reshape(x, shape):
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
     if -1 in shape:
@@ -209,6 +210,7 @@ def reshape(x, shape):
     return apply(RESHAPE, x, shape=shape)
 
 
+@implements(np.transpose)
 def transpose(x, axes=None):
     ndim = len(shape_of(x))
     if axes is None:         # reversed: x.T
@@ -221,6 +223,7 @@ def transpose(x, axes=None):
     return apply(TRANSPOSE, x, axes=axes)
 
 
+@implements(np.broadcast_to)
 def broadcast_to(x, shape):
     shape = tuple(shape)
     if shape_of(x) == shape:
@@ -228,6 +231,7 @@ def broadcast_to(x, shape):
     return apply(BROADCAST_TO, x, shape=shape)
 
 
+@implements(np.concatenate)
 def concatenate(arrays, axis=0):
     arrays = tuple(arrays)
     if axis is None:
@@ -243,6 +247,7 @@ def scatter_add(values, index, shape):
     return apply(SCATTER_ADD, values, index=index, shape=tuple(shape))
 
 
+@implements(np.expand_dims)
 def expand_dims(x, axis):
     shape = list(shape_of(x))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
@@ -252,6 +257,7 @@ def expand_dims(x, axis):
     return reshape(x, tuple(shape))
 
 
+@implements(np.squeeze)
 def squeeze(x, axis=None):
     shape = shape_of(x)
     if axis is None:
@@ -263,16 +269,19 @@ def squeeze(x, axis=None):
     return reshape(x, tuple(n for i, n in enumerate(shape) if i not in axes))
 
 
+@implements(np.ravel)
 def ravel(x):
     return reshape(x, (-1,))
 
 
+@implements(np.stack)
 def stack(arrays, axis=0):
     arrays = tuple(arrays)
     ndim = len(shape_of(arrays[0])) + 1
     return concatenate([expand_dims(a, axis) for a in arrays], axis=int(axis) % ndim)
 
 
+@implements(np.take)
 def take(x, indices, axis=None):
     if axis is None:
         x, axis = ravel(x), 0
@@ -280,6 +289,7 @@ def take(x, indices, axis=None):
     return getitem(x, (slice(None),) * axis + (np.asarray(strip(indices)),))
 
 
+@implements(np.swapaxes)
 def swapaxes(x, axis1, axis2):
     axes = list(range(len(shape_of(x))))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
@@ -299,6 +309,7 @@ def axes_of(axis, ndim, what):
     return axes
 
 
+@implements(np.moveaxis)
 def moveaxis(x, source, destination):
     ndim = len(shape_of(x))
     source, destination = axes_of(source, ndim, "moveaxis"), axes_of(destination, ndim, "moveaxis")
@@ -319,12 +330,14 @@ def astype(x, dtype):
     return apply(ASTYPE, x, dtype=dtype)
 
 
+@implements(np.flip)
 def flip(x, axis=None):
     ndim = len(shape_of(x))
     axes = range(ndim) if axis is None else axes_of(axis, ndim, "flip")
     return getitem(x, tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(ndim)))
 
 
+@implements(np.diagonal)
 def diagonal(x, offset=0, axis1=0, axis2=1):
     """As NumPy: the diagonal of the (axis1, axis2) planes becomes the last axis."""
     if len(shape_of(x)) < 2:
@@ -336,6 +349,7 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     return getitem(moved, (slice(None),) * len(rest) + (rows, columns))
 
 
+@implements(np.sort)
 def sort(x, axis=-1):
     """x's values in order: a gather by np.argsort (stable), so each element's
     derivative follows it to its place, as JAX's."""
@@ -348,6 +362,7 @@ def sort(x, axis=-1):
     return getitem(x, tuple(order if d == axis else grid[d] for d in range(ndim)))
 
 
+@implements(np.diag)
 def diag(v, k=0):
     """np.diag: a 1-D v on the k-th diagonal of a square matrix, or the k-th
     diagonal of a 2-D v."""
@@ -360,6 +375,7 @@ def diag(v, k=0):
     return scatter_add(v, (rows, rows + k), (n, n))
 
 
+@implements(np.repeat)
 def repeat(x, repeats, axis=None):
     """np.repeat: a gather with each index repeated."""
     if axis is None:
@@ -369,6 +385,7 @@ def repeat(x, repeats, axis=None):
     return getitem(x, (slice(None),) * axis + (index,))
 
 
+@implements(np.tile)
 def tile(x, reps):
     """np.tile: x broadcast along new axes interleaved with its own, then merged."""
     reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
@@ -378,3 +395,38 @@ def tile(x, reps):
     spread = reshape(x, tuple(n for size in shape for n in (1, size)))
     wide = broadcast_to(spread, tuple(n for pair in zip(reps, shape) for n in pair))
     return reshape(wide, tuple(r * size for r, size in zip(reps, shape)))
+
+
+@implements(np.fliplr)
+def fliplr(x): return flip(x, 1)
+
+
+@implements(np.flipud)
+def flipud(x): return flip(x, 0)
+
+
+@implements(np.vstack)
+def vstack(arrays):
+    return concatenate([reshape(a, (1, -1)) if len(shape_of(a)) < 2 else a for a in arrays], axis=0)
+
+
+@implements(np.hstack)
+def hstack(arrays):
+    # NumPy: 1-d arrays (scalars made 1-d first) join end to end, others along axis 1
+    arrays = [reshape(a, (1,)) if len(shape_of(a)) == 0 else a for a in arrays]
+    return concatenate(arrays, axis=0 if len(shape_of(arrays[0])) == 1 else 1)
+
+
+@implements(np.shape)
+def shape(x): return shape_of(x)
+
+
+@implements(np.ndim)
+def ndim(x): return len(shape_of(x))
+
+
+@implements(np.size)
+def size(x): return size_of(x)
+
+
+passes_through(np.iscomplexobj, np.isrealobj, np.result_type, np.can_cast)

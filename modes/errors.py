@@ -1,0 +1,54 @@
+"""The error types and the user's location: the ground floor beside the
+registry (every other module may import this one; it imports none of them).
+
+Why a module of its own: the op families raise these errors, and the
+dispatch layer that catches NumPy's calls raises them too; neither may
+import the other.
+"""
+
+import os
+import sys
+import warnings
+
+
+class UnsupportedFunction(TypeError):
+    """A NumPy or SciPy function with no differentiation rule, or an option
+    fwdrev's rule does not take: refused, never differentiated wrongly."""
+
+
+class EscapedValueWarning(UserWarning):
+    """A box from a finished transformation was used again (kept in a dict,
+    an attribute, a global): it is used as its plain value, a constant."""
+
+
+PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_frame():
+    """The innermost frame outside fwdrev and NumPy: the user's line that
+    led here (for errors that say where, and which rewrite)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = os.path.abspath(frame.f_code.co_filename)
+        if not (filename.startswith(PACKAGE) or f"{os.sep}numpy{os.sep}" in filename
+                or f"{os.sep}scipy{os.sep}" in filename):
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def user_location():
+    """'file.py:12' of the user's line, or '' when there is none."""
+    frame = user_frame()
+    return "" if frame is None else f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def warn_at_user(message, category):
+    """A warning attributed to the user's line, not to fwdrev's internals."""
+    frame = user_frame()
+    if frame is None:
+        warnings.warn(message, category, stacklevel=2)
+    else:
+        warnings.warn_explicit(message, category, frame.f_code.co_filename, frame.f_lineno,
+                               module=frame.f_globals.get("__name__"), registry=frame.f_globals.setdefault(
+                                   "__warningregistry__", {}))
