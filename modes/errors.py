@@ -16,6 +16,25 @@ class UnsupportedFunction(TypeError):
     fwdrev's rule does not take: refused, never differentiated wrongly."""
 
 
+def qualified_name(function):
+    """A NumPy or SciPy function as the user called it: 'numpy.linalg.inv',
+    'scipy.special.erf' (SciPy's ufuncs carry no module: found by name)."""
+    name = getattr(function, "__name__", repr(function))
+    module = getattr(function, "__module__", None)
+    if module is None and type(function).__name__ == "ufunc":
+        import numpy
+        if getattr(numpy, name, None) is function:
+            return f"numpy.{name}"
+        import scipy.special
+        if getattr(scipy.special, name, None) is function:
+            return f"scipy.special.{name}"
+        module = "numpy"
+    module = module or "numpy"
+    # numpy's private modules (numpy._core.fromnumeric) are the public 'numpy'
+    public = ".".join(part for part in module.split(".") if not part.startswith("_"))
+    return f"{public}.{name}"
+
+
 class EscapedValueWarning(UserWarning):
     """A box from a finished transformation was used again (kept in a dict,
     an attribute, a global): it is used as its plain value, a constant."""

@@ -11,27 +11,22 @@ import math
 import numpy as np
 
 from . import ops
-from .errors import UnsupportedFunction
+from .errors import UnsupportedFunction, qualified_name
 from .registry import NUMPY_TABLE, Box, escaped_value
 
 
 def _unsupported(name, arguments=""):
-    """`name` as NumPy spells it ("sinh", "linalg.inv"); `arguments`, the
-    options fwdrev's version does not take."""
+    """`name` as the user called it ("numpy.sinh", "numpy.linalg.inv",
+    "scipy.special.erf"); `arguments`, the options fwdrev's version does not take."""
     short = name.rsplit(".", 1)[-1]
     if arguments:
-        return UnsupportedFunction(f"fwdrev's numpy.{name} does not take {arguments}; call it "
+        return UnsupportedFunction(f"fwdrev's {name} does not take {arguments}; call it "
                                    "without them, or register your own rule with modes.defop")
+    call = name.replace("numpy.", "np.", 1) if name.startswith("numpy.") else name
     return UnsupportedFunction(
-        f"fwdrev has no differentiation rule for numpy.{name}. Rewrite the code with supported "
+        f"fwdrev has no differentiation rule for {name}. Rewrite the code with supported "
         f"functions (see modes.registry.REGISTRY), or register a rule: "
-        f"modes.defop('{short}', primal, jvp=..., vjp=..., numpy=np.{name})")
-
-
-def _numpy_name(func):
-    module = getattr(func, "__module__", "numpy") or "numpy"
-    prefix = module.replace("numpy", "", 1).lstrip(".")
-    return f"{prefix}.{func.__name__}" if prefix and not prefix.startswith("_") else func.__name__
+        f"modes.defop('{short}', primal, jvp=..., vjp=..., numpy={call})")
 
 
 def _check_arguments(function, numpy_function, args, kwargs):
@@ -42,7 +37,7 @@ def _check_arguments(function, numpy_function, args, kwargs):
         inspect.signature(function).bind(*args, **kwargs)
     except (TypeError, ValueError):
         given = ", ".join(f"{key}=" for key in kwargs) or f"{len(args)} positional arguments"
-        raise _unsupported(_numpy_name(numpy_function), given) from None
+        raise _unsupported(qualified_name(numpy_function), given) from None
 
 
 def register_numpy(numpy_function, implementation):
@@ -58,7 +53,7 @@ class ArrayInterface(Box):
     # NumPy protocols ------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__":
-            raise _unsupported(f"{ufunc.__name__}.{method}")
+            raise _unsupported(f"{qualified_name(ufunc)}.{method}")
         if kwargs and kwargs.pop("out", None) is not None:
             raise UnsupportedFunction(
                 f"numpy.{ufunc.__name__} was asked to write into an existing array (out=, or an "
@@ -66,7 +61,7 @@ class ArrayInterface(Box):
                 "Write y = y + x instead")
         function = NUMPY_TABLE.get(ufunc)
         if function is None:
-            raise _unsupported(ufunc.__name__)
+            raise _unsupported(qualified_name(ufunc))
         try:
             return function(*inputs, **kwargs)
         except TypeError:
@@ -76,7 +71,7 @@ class ArrayInterface(Box):
     def __array_function__(self, func, types, args, kwargs):
         function = NUMPY_TABLE.get(func)
         if function is None:
-            raise _unsupported(_numpy_name(func))
+            raise _unsupported(qualified_name(func))
         try:
             return function(*args, **kwargs)
         except TypeError:
