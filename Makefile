@@ -23,8 +23,11 @@ report: $(STAMP)
 
 # OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, where a machine sets them for old OpenBLAS
 # builds, force a slower kernel on NumPy's current one: measure without them.
+# glibc's malloc thresholds are fixed, so that no ratio rests on the page faults
+# another contender pays (benchmarks/PERFORMANCE.md).
+BENCH_MALLOC := MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456
 bench: $(STAMP)
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m benchmarks
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BENCH_MALLOC) $(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) build *.egg-info fwdrev-report fwdrev-draw

@@ -4,7 +4,9 @@ home ground when n is small, and a test of chunking when n is large.
 Why against jax.jacfwd *without* jit: JAX eager is what a user gets with no
 compilation step, and it pays a dispatch per primitive (0.8-11 ms here, single-threaded); with
 all n directions in one chunk our forward.jacobian pays Python overhead once
-per op, so it should take <= 0.2 x jax.jacfwd at every n. reverse.jacobian,
+per op. Targets (issue 20, restated against forward mode's floor): <= 0.5 x
+jax.jacfwd eager at every n, and <= 1.15 x the same NumPy calls with no
+engine at n = 1024, where arithmetic dominates. reverse.jacobian,
 jax.jacrev, autograd, a hand-written Jacobian and jax.jacfwd under jit are
 measured for reference, and so is forward mode's own floor: the NumPy calls
 forward.jacobian makes, with no engine (`engine_free`). At large n that floor
@@ -65,8 +67,8 @@ def build_one(n, m=M, seed=0):
         "jax.jacrev eager": lambda: block(jacrev(jx)),
         "jax.jacfwd jit": lambda: block(jacfwd_jit(jx)),
     }
-    pairs = [Pair("forward.jacobian", "jax.jacfwd eager", 0.2),
-             Pair("forward.jacobian", "our rules, no engine"),
+    pairs = [Pair("forward.jacobian", "jax.jacfwd eager", 0.5),
+             Pair("forward.jacobian", "our rules, no engine", 1.15 if n >= 1024 else None),
              Pair("our rules, no engine", "jax.jacfwd eager"),
              Pair("reverse.jacobian", "jax.jacrev eager"),
              Pair("hand-written", "jax.jacfwd eager"),
