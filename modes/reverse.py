@@ -256,7 +256,7 @@ for _name in ("add", "sub", "mul", "truediv", "pow"):     # op names are the dun
 def backward(tape, seeds):
     """Walk the tape from its last seeded record to the first; return the
     cotangent of every record (None where nothing flowed)."""
-    records = tape.records
+    records, keep_all = tape.records, tape.keep_all
     cotangents = [None] * len(records)
     owned = [False] * len(records)     # cotangents[i] is an array this walk allocated
     for index, seed in seeds:
@@ -271,6 +271,8 @@ def backward(tape, seeds):
         op, args, parents, out, params, local = records[i]
         if op is None:            # an input: nothing further back
             continue
+        if not keep_all:          # an intermediate's cotangent is spent here: free it for reuse
+            cotangents[i] = None
         if local is not None and isinstance(cotangent, float):
             if FLOP_COUNTERS:
                 _count_scalar_backward(parents, local, cotangents)
