@@ -83,7 +83,7 @@ def test_float32_stays_float32():
 def test_an_error_in_f_gives_the_arrays_back():
     x = np.array([1.0, 2.0])
     with pytest.raises(UnsupportedFunction):
-        reverse.grad(lambda a: np.sum(np.sinc(a)))(x)
+        reverse.grad(lambda a: np.sum(np.i0(a)))(x)
     x[0] = 5.0          # writeable again
 
 
@@ -119,12 +119,12 @@ def test_empty_inputs_and_outputs():
 
 def test_unsupported_functions_and_options_are_named():
     x = np.array([1.0, 2.0])
-    with pytest.raises(UnsupportedFunction, match=r"numpy\.fmax"):
-        reverse.grad(lambda a: np.sum(np.fmax(a, 0.0)))(x)
+    with pytest.raises(UnsupportedFunction, match=r"numpy\.fmod"):
+        reverse.grad(lambda a: np.sum(np.fmod(a, 1.5)))(x)
     with pytest.raises(UnsupportedFunction, match=r"numpy\.linalg\.inv.*np\.linalg\.inv"):
         reverse.grad(lambda a: np.sum(np.linalg.inv(a)))(np.eye(2))
-    with pytest.raises(UnsupportedFunction, match="where="):
-        reverse.grad(lambda a: np.sum(a, where=np.array([True, False])))(x)
+    with pytest.raises(UnsupportedFunction, match="out="):
+        reverse.grad(lambda a: np.sum(a, out=np.zeros(())))(x)
 
 
 def test_round_with_decimals_and_copy():
@@ -362,7 +362,7 @@ def test_axes_and_options_numpy_refuses_are_refused():
                (lambda a: np.diagonal(a, 0, 0, 5), np.exceptions.AxisError),
                (lambda a: np.tensordot(a, a, axes=([0], [0, 1])), ValueError),
                (lambda a: np.tensordot(a, a, 3), ValueError), (lambda a: np.diagonal(a[0]), ValueError),
-               (lambda a: a.sum(0, None, None, False, 1.0), UnsupportedFunction),     # initial, positionally
+               (lambda a: a.max(0, None, False, None, a > 0), ValueError),     # where= without initial=
                (lambda a: np.std(a, where=a > 0), UnsupportedFunction),
                (lambda a: np.clip(a, a_min=0.0, min=0.0), TypeError)]
     for f, error in refused:

@@ -19,4 +19,6 @@ from .shape import (astype, broadcast_to, concatenate, diag, diagonal, expand_di
                     getitem, moveaxis, ravel, repeat, reshape, scatter_add, sort, squeeze, stack,
                     swapaxes, take, tile, transpose)
 
+from . import assembly, series, statistics  # noqa: F401,E402  (NumPy functions lowered to the ops above)
+
 BUILT_IN.update(REGISTRY)

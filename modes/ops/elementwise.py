@@ -17,6 +17,7 @@ import numpy as np
 from ..registry import (FLOP_COUNTERS, Op, apply, count, elementwise_cost, float_dtype, implements,  # noqa: F401
                         passes_through, register, size_of, strip)
 from . import domains
+from .shape import astype
 
 
 def elementwise(name, primal, *partials, jax, domain=None, flops=1, nondiff=(), uses_out=False):
@@ -340,12 +341,58 @@ WHERE = elementwise("where", np.where,
                     jax=lambda c, a, b: _jnp().where(c, a, b), nondiff=(0,),
                     domain=(domains.condition, domains.real, domains.real))
 
+# --- more of NumPy's ufuncs --------------------------------------------------
+LOGADDEXP = elementwise("logaddexp", np.logaddexp,
+                        lambda out, a, b: exp(sub(a, out)),          # d log(e^a + e^b)/da = e^(a - out)
+                        lambda out, a, b: exp(sub(b, out)),
+                        jax=lambda a, b: _jnp().logaddexp(a, b), flops=4, uses_out=True)
+LOGADDEXP2 = elementwise("logaddexp2", np.logaddexp2,
+                         lambda out, a, b: exp2(sub(a, out)),        # d log2(2^a + 2^b)/da = 2^(a - out)
+                         lambda out, a, b: exp2(sub(b, out)),
+                         jax=lambda a, b: _jnp().logaddexp2(a, b), flops=4, uses_out=True)
+CBRT = elementwise("cbrt", np.cbrt,
+                   lambda out, x: truediv(1.0 / 3.0, square(out)),   # d x^(1/3) = 1/(3 x^(2/3)); inf at 0
+                   jax=lambda x: _jnp().cbrt(x), domain=(domains.nonzero,), uses_out=True)
+
+
+def _sinc_partial(out, x):
+    # d sinc x = (cos(pi x) - sinc x) / x, with sinc x = sin(pi x)/(pi x). Near 0
+    # that difference cancels, so there the series of the derivative,
+    # -pi^2 x/3 + pi^4 x^3/30 - pi^6 x^5/840 (error below 1e-25 for |x| < 1e-3),
+    # which differentiates again correctly at 0 (d2 sinc(0) = -pi^2/3)
+    near = np.less(np.abs(strip(x)), 1e-3)
+    x2 = square(x)
+    series = mul(x, add(-math.pi ** 2 / 3.0, mul(x2, add(math.pi ** 4 / 30.0, mul(x2, -math.pi ** 6 / 840.0)))))
+    if not np.any(near):
+        return truediv(sub(cos(mul(math.pi, x)), out), x)
+    safe = where(near, 1.0, x)
+    return where(near, series, truediv(sub(cos(mul(math.pi, safe)), sinc(safe)), safe))
+
+
+SINC = elementwise("sinc", np.sinc, _sinc_partial, jax=lambda x: _jnp().sinc(x), flops=4, uses_out=True)
+COPYSIGN = elementwise("copysign", np.copysign,
+                       # |a| with b's sign: d/da = sign(a) sign(b); d/db = 0 (piecewise constant)
+                       lambda out, a, b: _choose(np.signbit(strip(a)) == np.signbit(strip(b)), 1.0, -1.0, a),
+                       None, jax=lambda a, b: _jnp().copysign(a, b), nondiff=(1,),
+                       domain=(domains.nonzero, domains.nonzero))
+
+
+def _nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+NAN_TO_NUM = elementwise("nan_to_num", _nan_to_num,
+                         # the identity where x is finite; a constant where NaN or infinite
+                         lambda out, x, **params: _where_one(np.isfinite(strip(x)), x),
+                         jax=lambda x, **params: _jnp().nan_to_num(x, **params))
+
 # --- piecewise constant: derivative 0 --------------------------------------
 SIGN = non_differentiable("sign", np.sign, lambda x: _jnp().sign(x))
 FLOOR = non_differentiable("floor", np.floor, lambda x: _jnp().floor(x))
 CEIL = non_differentiable("ceil", np.ceil, lambda x: _jnp().ceil(x))
 ROUND = non_differentiable("round", lambda x, decimals=0: np.round(x, decimals),
                            lambda x, decimals=0: _jnp().round(x, decimals))
+HEAVISIDE = non_differentiable("heaviside", np.heaviside, lambda x, h0: _jnp().heaviside(x, h0), arity=2)
 
 
 # --- the functions rules and users call ------------------------------------
@@ -449,6 +496,49 @@ def floor_divide(a, b): return floor(truediv(a, b))                # derivative 
 
 @implements(np.remainder)
 def remainder(a, b): return sub(a, mul(b, floor_divide(a, b)))     # a mod b = a - b floor(a / b)
+
+
+@implements(np.logaddexp)
+def logaddexp(a, b): return apply(LOGADDEXP, a, b)
+@implements(np.logaddexp2)
+def logaddexp2(a, b): return apply(LOGADDEXP2, a, b)
+@implements(np.cbrt)
+def cbrt(x): return apply(CBRT, x)
+@implements(np.sinc)
+def sinc(x): return apply(SINC, x)
+@implements(np.copysign)
+def copysign(a, b): return apply(COPYSIGN, a, b)
+@implements(np.heaviside)
+def heaviside(x, h0): return apply(HEAVISIDE, x, h0)
+
+
+@implements(np.nan_to_num)
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return apply(NAN_TO_NUM, x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+# linear in x: multiplication by a constant
+@implements(np.deg2rad, np.radians)
+def deg2rad(x): return mul(x, math.pi / 180.0)                      # d = pi/180
+
+
+@implements(np.rad2deg, np.degrees)
+def rad2deg(x): return mul(x, 180.0 / math.pi)                      # d = 180/pi
+
+
+# NaN-ignoring extremes: the other argument where one is NaN, else maximum's
+# (ties split evenly); float_power: power in float64
+@implements(np.fmax)
+def fmax(a, b): return where(np.isnan(strip(b)), a, where(np.isnan(strip(a)), b, maximum(a, b)))
+
+
+@implements(np.fmin)
+def fmin(a, b): return where(np.isnan(strip(b)), a, where(np.isnan(strip(a)), b, minimum(a, b)))
+
+
+@implements(np.float_power)
+def float_power(a, b):
+    return power(*(astype(v, np.float64) if np.result_type(strip(v)) != np.float64 else v for v in (a, b)))
 
 
 passes_through(np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,

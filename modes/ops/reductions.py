@@ -13,8 +13,9 @@ import numpy as np
 from ..errors import UnsupportedFunction
 from ..registry import Op, apply, implements, input_size_cost, linear, passes_through, register, shape_of
 from . import domains
-from .elementwise import equal_zero, exp, float_dtype, mul, sqrt, strip, sub, truediv, where
-from .shape import astype, axes_of, concatenate, getitem, inverse_permutation, reshape, transpose
+from .elementwise import add, equal_zero, exp, float_dtype, maximum, minimum, mul, sqrt, strip, sub, truediv
+from .elementwise import where as choose
+from .shape import astype, axes_of, concatenate, getitem, inverse_permutation, moveaxis, reshape, transpose
 
 
 def refuse_options(name, **options):
@@ -144,9 +145,20 @@ def _exclusive_products(rows):
     def shifted(values, by):      # values moved `by` places along the last axis, 1s in front
         return concatenate([np.ones(lead + (by,), dtype), getitem(values, before + (slice(0, n - by),))], axis=-1)
 
-    products, by = shifted(rows, 1), 1
+    return inclusive_products(shifted(rows, 1))
+
+
+def inclusive_products(rows):
+    """out[..., i] = product of rows[..., j] for j <= i (np.cumprod along the
+    last axis), in log2(n) doubling steps: each step multiplies by the
+    products `by` places before. Only multiplications, so every derivative
+    is right where elements are 0 (the division out / x_i would fail)."""
+    lead, n = shape_of(rows)[:-1], shape_of(rows)[-1]
+    before, dtype = (slice(None),) * len(lead), np.result_type(strip(rows))
+    products, by = rows, 1
     while by < n:
-        products = mul(products, shifted(products, by))
+        products = mul(products, concatenate([np.ones(lead + (by,), dtype),
+                                              getitem(products, before + (slice(0, n - by),))], axis=-1))
         by *= 2
     return products
 
@@ -224,7 +236,8 @@ SOFTMAX.batch = shift_axis_batch(SOFTMAX)
 # --- the functions rules and users call --------------------------------------
 # NumPy's signatures, positional order included: np.sum(x, 0, np.float32) is
 # (axis, dtype), not (axis, keepdims). A float dtype casts x first (NumPy
-# accumulates in it); out=, where=, initial= have no rule and are refused.
+# accumulates in it); out= has no rule and is refused; where= and initial= are
+# lowered to where(mask, x, identity) and one more element.
 def _reduce(op, x, axis, dtype, keepdims, refused, **params):
     if refused:
         refuse_options(op.name, **refused)
@@ -233,31 +246,55 @@ def _reduce(op, x, axis, dtype, keepdims, refused, **params):
     return apply(op, x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims), **params)
 
 
-def _given(options, out, initial, where):
-    """The options fwdrev refuses, if any were given (None: the common case)."""
-    if out is None and initial is None and where is None and not options:
-        return None
-    return dict(options, out=out, initial=initial, where=where)
+def _masked(x, where, fill):
+    """x where the mask holds, else the reduction's identity (where=)."""
+    return x if where is None else choose(np.asarray(strip(where), dtype=bool), x, fill)
 
 
-def _with_dtype(op):
-    """np.sum, np.mean, np.prod: (x, axis=None, dtype=None, out=None, keepdims=False, initial, where)."""
+def _with_initial(reduced, initial, combine):
+    """initial= joins the reduction as one more element."""
+    return reduced if initial is None else combine(reduced, initial)
+
+
+def _with_dtype(op, fill, combine):
+    """np.sum, np.prod: (x, axis=None, dtype=None, out=None, keepdims=False, initial, where).
+    where= reduces where(mask, x, identity); initial= is one more element."""
     def reduce(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, **options):
-        return _reduce(op, x, axis, dtype, keepdims, _given(options, out, initial, where))
+        reduced = _reduce(op, _masked(x, where, fill), axis, dtype, keepdims, dict(options, out=out)
+                          if out is not None or options else None)
+        return _with_initial(reduced, initial, combine)
     reduce.__name__ = op.name
     return reduce
 
 
-def _without_dtype(op):
-    """np.max, np.min: (x, axis=None, out=None, keepdims=False, initial, where)."""
+def _without_dtype(op, fill, combine):
+    """np.max, np.min: (x, axis=None, out=None, keepdims=False, initial, where).
+    where= needs initial=, as in NumPy (a maximum has no identity)."""
     def reduce(x, axis=None, out=None, keepdims=False, initial=None, where=None, **options):
-        return _reduce(op, x, axis, None, keepdims, _given(options, out, initial, where))
+        if where is not None and initial is None:
+            raise ValueError(f"reduction operation '{op.name}imum' does not have an identity, so to use a "
+                             "where mask one has to specify 'initial'")
+        reduced = _reduce(op, _masked(x, where, fill), axis, None, keepdims, dict(options, out=out)
+                          if out is not None or options else None)
+        return _with_initial(reduced, initial, combine)
     reduce.__name__ = op.name
     return reduce
 
 
-sum, mean, prod = map(_with_dtype, (SUM, MEAN, PROD))
-max, min = map(_without_dtype, (MAX, MIN))
+def mean(x, axis=None, dtype=None, out=None, keepdims=False, *, where=None, **options):
+    """np.mean; with where=, the sum over the mask by the mask's count."""
+    refused = dict(options, out=out) if out is not None or options else None
+    if where is None:
+        return _reduce(MEAN, x, axis, dtype, keepdims, refused)
+    mask = np.broadcast_to(np.asarray(strip(where), dtype=bool), shape_of(x))
+    count = np.add.reduce(mask, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+    return truediv(_reduce(SUM, _masked(x, mask, 0.0), axis, dtype, keepdims, refused), count.astype(np.float64))
+
+
+sum = _with_dtype(SUM, 0.0, add)
+prod = _with_dtype(PROD, 1.0, mul)
+max = _without_dtype(MAX, -np.inf, maximum)
+min = _without_dtype(MIN, np.inf, minimum)
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -281,10 +318,26 @@ def softmax(x, axis=-1):
 
 
 @implements(np.cumsum)
-def cumsum(x, axis=None):
+def cumsum(x, axis=None, dtype=None, out=None):
+    refuse_options("cumsum", out=out)
+    if dtype is not None:
+        x = astype(x, dtype)
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     return apply(CUMSUM, x, axis=normalize_axis(axis, len(shape_of(x)))[0])
+
+
+@implements(np.cumprod)
+def cumprod(x, axis=None, dtype=None, out=None):
+    """The running product as a scan of multiplications (inclusive_products):
+    right at zeros and to every order, as JAX's associative scan."""
+    refuse_options("cumprod", out=out)
+    if dtype is not None:
+        x = astype(x, dtype)
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    axis = normalize_axis(axis, len(shape_of(x)))[0]
+    return moveaxis(inclusive_products(moveaxis(x, axis, -1)), -1, axis)
 
 
 for _numpy_functions, _function in (((np.sum,), sum), ((np.mean,), mean), ((np.prod,), prod),

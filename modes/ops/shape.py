@@ -231,9 +231,33 @@ def broadcast_to(x, shape):
     return apply(BROADCAST_TO, x, shape=shape)
 
 
+def cast_all(arrays, dtype, casting, name):
+    """NumPy's dtype=/casting= of the joining functions: each array must cast
+    to the result's dtype under `casting` (a TypeError as NumPy's otherwise);
+    a float dtype= casts them (astype: its transpose casts back)."""
+    dtypes = [np.result_type(strip(a)) for a in arrays]
+    target = np.result_type(*dtypes) if dtype is None else np.dtype(dtype)
+    for d in dtypes:
+        if not np.can_cast(d, target, casting=casting):
+            raise TypeError(f"{name}: cannot cast array data from {d!r} to {target!r} according to the rule "
+                            f"{casting!r}")
+    return arrays if dtype is None else tuple(astype(a, target) for a in arrays)
+
+
+def refuse_out(out, name):
+    if out is not None:
+        from ..errors import UnsupportedFunction
+        raise UnsupportedFunction(f"numpy.{name} with out= would write into a plain array and lose the "
+                                  f"derivative; use the returned value")
+
+
 @implements(np.concatenate)
-def concatenate(arrays, axis=0):
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """NumPy's signature; dtype=/casting= as NumPy checks them (cast_all)."""
     arrays = tuple(arrays)
+    if out is not None or dtype is not None or casting != "same_kind":
+        refuse_out(out, "concatenate")
+        arrays = cast_all(arrays, dtype, casting, "concatenate")
     if axis is None:
         arrays, axis = tuple(reshape(a, (-1,)) for a in arrays), 0
     return apply(CONCATENATE, *arrays, axis=int(axis) % len(shape_of(arrays[0])))
@@ -275,10 +299,13 @@ def ravel(x):
 
 
 @implements(np.stack)
-def stack(arrays, axis=0):
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     arrays = tuple(arrays)
+    if len({shape_of(a) for a in arrays}) > 1:
+        raise ValueError("all input arrays must have the same shape")
     ndim = len(shape_of(arrays[0])) + 1
-    return concatenate([expand_dims(a, axis) for a in arrays], axis=int(axis) % ndim)
+    return concatenate([expand_dims(a, axis) for a in arrays], axis=int(axis) % ndim, out=out, dtype=dtype,
+                       casting=casting)
 
 
 @implements(np.take)
@@ -405,16 +432,17 @@ def fliplr(x): return flip(x, 1)
 def flipud(x): return flip(x, 0)
 
 
-@implements(np.vstack)
-def vstack(arrays):
-    return concatenate([reshape(a, (1, -1)) if len(shape_of(a)) < 2 else a for a in arrays], axis=0)
+@implements(np.vstack, *([np.row_stack] if hasattr(np, "row_stack") else []))
+def vstack(arrays, *, dtype=None, casting="same_kind"):
+    return concatenate([reshape(a, (1, -1)) if len(shape_of(a)) < 2 else a for a in arrays], axis=0,
+                       dtype=dtype, casting=casting)
 
 
 @implements(np.hstack)
-def hstack(arrays):
+def hstack(arrays, *, dtype=None, casting="same_kind"):
     # NumPy: 1-d arrays (scalars made 1-d first) join end to end, others along axis 1
     arrays = [reshape(a, (1,)) if len(shape_of(a)) == 0 else a for a in arrays]
-    return concatenate(arrays, axis=0 if len(shape_of(arrays[0])) == 1 else 1)
+    return concatenate(arrays, axis=0 if len(shape_of(arrays[0])) == 1 else 1, dtype=dtype, casting=casting)
 
 
 @implements(np.shape)
