@@ -119,6 +119,25 @@ BETAINC = elementwise("betainc", sc.betainc, refused("betainc", "a", SHAPE), ref
                       jax=lambda a, b, x: _js().betainc(a, b, x),
                       domain=(domains.positive, domains.positive, _unit_interval), nondiff=(0, 1))
 
+
+
+def _student_t_density(out, df, t):
+    # d stdtr(df, t)/dt = the t density: Gamma((df+1)/2) / (sqrt(df pi) Gamma(df/2)) (1 + t^2/df)^(-(df+1)/2)
+    half = mul(0.5, add(df, 1.0))
+    return exp(sub(sub(gammaln(half), gammaln(mul(0.5, df))),
+                   add(mul(0.5, log(mul(math.pi, df))), mul(half, log1p(truediv(square(t), df))))))
+
+
+def _stdtr_twin(df, t):
+    # Student's t cdf by the regularized incomplete beta function (JAX has no stdtr)
+    import jax.numpy as jnp
+    tail = 0.5 * _js().betainc(0.5 * df, 0.5, df / (df + t * t))
+    return jnp.where(t > 0, 1.0 - tail, tail)
+
+
+STDTR = elementwise("stdtr", sc.stdtr, refused("stdtr", "df", SHAPE), _student_t_density, jax=_stdtr_twin,
+                    domain=(domains.above_one, domains.real), nondiff=(0,))
+
 # --- error functions --------------------------------------------------------
 ERF = elementwise("erf", sc.erf,
                   lambda out, x: mul(2.0 / SQRT_PI, exp(neg(square(x)))),     # d erf = 2/sqrt(pi) e^(-x^2)
@@ -261,6 +280,8 @@ def gammainc(a, x): return GAMMAINC(a, x)
 def gammaincc(a, x): return GAMMAINCC(a, x)
 @implements(sc.betainc)
 def betainc(a, b, x): return BETAINC(a, b, x)
+@implements(sc.stdtr)
+def stdtr(df, t): return STDTR(df, t)
 @implements(sc.erf)
 def erf(x): return ERF(x)
 @implements(sc.erfc)
