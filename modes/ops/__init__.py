@@ -8,6 +8,7 @@ domain) and the plain functions that rules and users call (`add`, `sum`,
 
 from ..registry import BUILT_IN, REGISTRY
 from . import creation  # noqa: F401
+from . import integrate, signal, special  # noqa: F401  (SciPy's odeint, convolution, special functions)
 from .elementwise import (absolute, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,  # noqa: F401
                           arctanh, ceil, clip, cos, cosh, exp, exp2, expm1, floor, hypot, log, log1p,
                           log2, log10, maximum, minimum, mul, neg, power, reciprocal, relu, round_, floor_divide, remainder,
