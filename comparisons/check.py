@@ -66,9 +66,9 @@ from modes.pytree import flatten, flatten_like
 
 from . import finite_diff, jax_bridge
 from .rounding import reverse_rounding
-from .derivatives import (Function, References, parameter_names, abs_dot, dot, forward_samples, inner_jvp,
+from .derivatives import (DIRECTIONS, Function, References, parameter_names, abs_dot, dot, forward_samples, inner_jvp,
                           inner_vjp, random_like, reverse_samples, signature_or_none)
-from .result import CheckResult, Comparison, element_name
+from .result import CheckResult, Comparison, FDCoverage, element_name
 
 # Moved to comparisons.derivatives and comparisons.result; still importable from here.
 from .derivatives import FD_FULL_LIMIT  # noqa: E402,F401
@@ -168,10 +168,13 @@ def _rows(order, check, names, ours, typical, against, rtol, jax_reference, fd_r
             # where f is undefined within a step (sqrt at 0: NaN at x - h), finite
             # differences have nothing to say: those elements are not compared
             defined = ~np.isnan(np.asarray(value[i], dtype=np.float64)) | np.isnan(np.asarray(fd_ours[i], dtype=np.float64))
-            mask = defined if compared is None else defined & np.asarray(compared[i], bool)
+            sampled = np.ones(np.shape(defined), bool) if compared is None else np.asarray(compared[i], bool)
+            mask = defined & sampled
             row = Comparison(order, check, "fd", name, fd_ours[i], value[i], tolerance,
                              kinks=kinks[i], compared=None if mask.all() else mask)
-            row.undefined_places = [element_name(name, tuple(int(k) for k in at)) for at in np.argwhere(~defined)]
+            row.undefined_places = [element_name(name, tuple(int(k) for k in at))
+                                    for at in np.argwhere(~defined & sampled)]
+            row.unsampled = int(np.sum(~sampled))
             rows.append(row)
     return rows
 
@@ -205,7 +208,7 @@ def _require(values, allowed, what):
 # check_grads
 
 def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None, jax_twin=None,
-                seed=0, rtol=None, fd_method="central"):
+                seed=0, rtol=None, fd_method="central", fd_budget=None):
     """Check f's derivatives by our engines, up to `order`.
 
     For each order k <= `order`: forward mode's k-th JVP (forward over
@@ -237,7 +240,7 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
     fun = Function(f, args, argnums)
     rtol = _settings(fun.dtype, rtol)
     rng = np.random.default_rng(seed)
-    refs = References(fun, fd_method, rng, jax_twin)
+    refs = References(fun, fd_method, rng, jax_twin, fd_budget)
     primal = primal_scale(fun)
     tangents = [random_like(rng, fun.x) for _ in range(order)]
     u = random_like(rng, fun.out)
@@ -256,7 +259,7 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
             vjp_typical = _with_floor(vjp_typical, primal)
             per_element = False
             if k == 1:
-                vjp_typical, fd_vjp, per_element = _rounding_floors(fun, u, vjp_typical, fd_vjp, fd_method)
+                vjp_typical, fd_vjp, per_element, _ = _rounding_floors(fun, u, vjp_typical, fd_vjp, fd_method)
             rows += _rows(k, "reverse VJP", fun.names, vjp_k, vjp_typical, against, rtol,
                           lambda: refs.jax_vjp(cts), fd_vjp, per_element=per_element)
         if "adjoint" in against and jvp_k is not None and vjp_k is not None:
@@ -264,9 +267,10 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
             rows.append(Comparison(k, "adjoint <u, J v>", "<J^T u, v>", "(all)", dot(u, jvp_k),
                                    dot(vjp_k, vs[-1]), exact_tolerance(rtol, scale)))
     _compared_something(rows, refs.notes)
+    coverage = _sample_coverage(refs, fun) if "fd" in against else None
     return CheckResult(f"check_grads({fun.name}, order={order})", rows, fun.dtype,
-                       notes=refs.notes + _kink_notes(rows) + _undefined_notes(rows),
-                       hints=_engine_hints(rows, fun) + _kink_hints(rows))
+                       notes=refs.notes + _coverage_notes(coverage, refs) + _kink_notes(rows) + _undefined_notes(rows),
+                       hints=_engine_hints(rows, fun) + _kink_hints(rows), fd_coverage=coverage)
 
 
 def _rounding_floors(fun, cotangent, typical, fd, fd_method):
@@ -278,16 +282,16 @@ def _rounding_floors(fun, cotangent, typical, fd, fd_method):
     rounding, so that tolerances may be per element."""
     rounding = reverse_rounding(fun, cotangent)
     if rounding is None:
-        return typical, fd, False
+        return typical, fd, False, 0.0
     typical = [np.maximum(t, m) for t, m in zip(typical, rounding.magnitude)]
-    if fd is not None and fd_method != "complex-step":    # (the complex step subtracts nothing)
-        eps = float(np.finfo(fun.dtype).eps)
+    # (the complex step subtracts nothing: no noise of f's values to divide by its step)
+    noise = 0.0 if fd_method == "complex-step" else float(np.finfo(fun.dtype).eps) * rounding.value_rounding
+    if fd is not None and noise:
         value, error, kinks, compared = fd
         steps = fun.unravel(finite_diff.default_step(fun.z(), fd_method))
-        error = [np.maximum(e, 2 * eps * rounding.value_rounding / np.asarray(h, dtype=np.float64))
-                 for e, h in zip(error, steps)]
+        error = [np.maximum(e, 2 * noise / np.asarray(h, dtype=np.float64)) for e, h in zip(error, steps)]
         fd = (value, error, kinks, compared)
-    return typical, fd, True
+    return typical, fd, True, noise
 
 
 def _fd_references(refs, fun, tangents, cotangents, modes, against):
@@ -413,7 +417,7 @@ def _kink_notes(rows):
 # Hand-written gradients and CS231n backward passes
 
 def check_gradient(f, grad_f, *args, argnums=None, against=("jax", "fd"), jax_twin=None, seed=0,
-                   rtol=None, fd_method="central"):
+                   rtol=None, fd_method="central", fd_budget=None):
     """Check a hand-written gradient: `grad_f(*args)` against the gradient
     of the scalar `f(*args)` by JAX (f replayed, or `jax_twin`) and finite
     differences ("reverse" adds our reverse engine). `grad_f` returns one
@@ -426,11 +430,11 @@ def check_gradient(f, grad_f, *args, argnums=None, against=("jax", "fd"), jax_tw
     hand = _hand_written_leaves(grad_f(*args), fun, argnums, "grad_f")
     return _check_vjp(fun, [1.0], hand, against, f"check_gradient({fun.name})", "hand-written gradient",
                       jax_twin, seed, rtol, fd_method, shared="the terms every gradient uses, e.g. a "
-                      "common factor or the loss's normalisation")
+                      "common factor or the loss's normalisation", fd_budget=fd_budget)
 
 
 def check_backward(forward_fn, backward_fn, *inputs, against=("reverse", "jax", "fd"), seed=0,
-                   rtol=None, fd_method="central"):
+                   rtol=None, fd_method="central", fd_budget=None):
     """Check a CS231n-style layer: `forward_fn(*inputs) -> (out, cache)`,
     `backward_fn(dout, cache) -> (dx, dw, ...)` one gradient per input
     (None, or nothing at the end, for inputs that are not differentiated).
@@ -473,7 +477,8 @@ def check_backward(forward_fn, backward_fn, *inputs, against=("reverse", "jax", 
                  if i not in positions and any(jax_bridge.is_float_leaf(v) for v in flatten(inputs[i])[0])]
     notes = [f"{backward_name} returned no gradient for {', '.join(unchecked)}: not checked"] if unchecked else []
     return _check_vjp(fun, [dout], hand, against, f"check_backward({name})", "hand-written backward",
-                      None, seed, rtol, fd_method, shared="the upstream gradient dout, the cache", notes=notes)
+                      None, seed, rtol, fd_method, shared="the upstream gradient dout, the cache", notes=notes,
+                      fd_budget=fd_budget)
 
 
 def _copied(tree):
@@ -529,15 +534,17 @@ def _hand_written_leaves(grads, fun, positions, who, per_argument=False):
 
 
 def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol, fd_method,
-               shared="the terms every gradient uses", notes=()):
+               shared="the terms every gradient uses", notes=(), fd_budget=None):
     """A hand-written VJP of one cotangent against the references. Our
     reverse engine, when it can trace the user's code, is a reference and
-    gives the typical magnitudes that scale the tolerances."""
+    gives the typical magnitudes that scale the tolerances. Finite
+    differences run element by element within `fd_budget` seconds, along
+    random directions beyond it (comparisons.derivatives)."""
     against = _names(against)
     _require(against, ("reverse", "jax", "fd"), "reference")
     rtol = _settings(fun.dtype, rtol)
     rng = np.random.default_rng(seed)
-    refs = References(fun, fd_method, rng, jax_twin)
+    refs = References(fun, fd_method, rng, jax_twin, fd_budget)
     try:
         ours, typical = reverse_samples(fun, [cotangent], rng)
     except Exception as exc:    # user code may do what our engine cannot trace (x.copy(), x[i] = v)
@@ -547,17 +554,142 @@ def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol
         refs.without_replay()
         ours, typical = None, hand
     typical = _with_floor(typical, primal_scale(fun))
-    fd = refs.fd(inner_vjp(fun, []), cotangent=cotangent)[1] if "fd" in against else None
-    typical, fd, per_element = _rounding_floors(fun, cotangent, typical, fd, fd_method)
+    by_elements = "fd" in against and refs.by_elements()
+    fd = refs.fd(inner_vjp(fun, []), cotangent=cotangent)[1] if by_elements else None
+    typical, fd, per_element, noise = _rounding_floors(fun, cotangent, typical, fd, fd_method)
     rows = []
     if "reverse" in against and ours is not None:
         rows += _exact_rows(1, check, "reverse", fun.names, hand, ours, typical, rtol, per_element)
     rows += _rows(1, check, fun.names, hand, typical, [a for a in against if a != "reverse"], rtol,
                   lambda: refs.jax_vjp([cotangent]), fd, per_element=per_element)
+    coverage = None
+    if "fd" in against and not by_elements:
+        direction_rows, coverage = _direction_rows(refs, fun, cotangent, hand, typical, rtol, check, noise)
+        rows += direction_rows
+    elif "fd" in against:
+        coverage = _element_coverage(rows, fun)
     _compared_something(rows, refs.notes)
     return CheckResult(title, rows, fun.dtype,
-                       notes=list(notes) + refs.notes + _kink_notes(rows) + _undefined_notes(rows),
-                       hints=_hand_written_hints(rows, shared) + _kink_hints(rows))
+                       notes=(list(notes) + refs.notes + _coverage_notes(coverage, refs) + _kink_notes(rows)
+                              + _undefined_notes(rows)),
+                       hints=_hand_written_hints(rows, shared) + _kink_hints(rows), fd_coverage=coverage)
+
+
+# ---------------------------------------------------------------------------
+# Finite differences along random directions, and what they covered
+
+def _direction_rows(refs, fun, cotangent, hand, typical, rtol, check, noise):
+    """<g, v> of the hand-written VJP g against the finite difference slope
+    along DIRECTIONS random +-1 directions v (one row, one element per
+    direction), and, where one fails, the element bisection leads to,
+    compared by itself (a second row). Returns (rows, FDCoverage)."""
+    inner = inner_vjp(fun, [])
+    g = fun.ravel(hand).astype(np.float64)
+    size = np.abs(fun.ravel(typical).astype(np.float64))
+
+    def compare(v):
+        """(ours, finite differences, tolerance, kink) along a flat direction v."""
+        slope, error, kink, step = refs.fd_slope(inner, cotangent, v)
+        error = max(error, 2 * noise / step)
+        ours = float(g @ v)
+        return ours, slope, float(FD_SAFETY * error + exact_tolerance(rtol, ours, slope, size @ np.abs(v))), kink
+
+    directions = refs.random_signs(DIRECTIONS)
+    ours, slopes, tolerances, kinks = (np.array(column) for column in zip(*map(compare, directions)))
+    defined = ~np.isnan(slopes) | np.isnan(ours)
+    row = Comparison(1, check, "fd", "direction", ours, slopes, tolerances, kinks=kinks,
+                     compared=None if defined.all() else defined)
+    row.directions = len(directions)
+    rows = [row]
+    if not row.passed:
+        located = _bisect(compare, directions[row.worst.index[0]], fun)
+        if located is not None:
+            rows.append(located)
+    n = g.size
+    uncovered = {} if defined.any() else {"every element": "f is NaN within a step along every direction"}
+    threshold = float(np.max(tolerances[defined], initial=0.0))
+    compared = int(np.sum(defined))
+    return rows, FDCoverage("directions", compared, n, uncovered,
+                            miss_probability=0.5 ** compared if compared else 1.0, threshold=threshold,
+                            kinks=int(np.sum(kinks & defined)))
+
+
+def _bisect(compare, direction, fun):
+    """Follow a failing direction to one element: compare it restricted to
+    the first half of its elements, keep the half that fails (the second if
+    the first passes), until one element is left; compare that element
+    alone. A Comparison row for it when it fails, else None (errors in
+    several elements that cancel in some half)."""
+    n = direction.size
+    candidates = np.arange(n)
+    while candidates.size > 1:
+        half = candidates[:candidates.size // 2]
+        restricted = np.zeros(n)
+        restricted[half] = direction[half]
+        ours, slope, tolerance, _ = compare(restricted)
+        candidates = half if not abs(ours - slope) <= tolerance else candidates[candidates.size // 2:]
+    k = int(candidates[0])
+    element = np.zeros(n)
+    element[k] = 1.0
+    ours, slope, tolerance, kink = compare(element)
+    if abs(ours - slope) <= tolerance:
+        return None
+    leaf = int(np.searchsorted(np.cumsum([np.size(x) for x in fun.x]), k, side="right"))
+    start = k - sum(int(np.size(x)) for x in fun.x[:leaf])
+    shape = np.shape(fun.x[leaf])
+    mask = np.zeros(int(np.size(fun.x[leaf])), bool)
+    mask[start] = True
+    value, reference = np.zeros(mask.size), np.full(mask.size, np.nan)
+    value[start], reference[start] = ours, slope
+    row = Comparison(1, BISECTED, "fd", fun.names[leaf], value.reshape(shape),
+                     reference.reshape(shape), tolerance, kinks=(mask & kink).reshape(shape),
+                     compared=mask.reshape(shape))
+    return row
+
+
+def _element_coverage(rows, fun):
+    """What element-by-element finite differences covered."""
+    uncovered = {}
+    for r in rows:
+        if r.against == "fd":
+            for place in r.undefined_places:
+                uncovered[place] = "f is NaN within a step (the edge of its domain, as sqrt at 0)"
+            for place in r.kink_places:
+                uncovered[place] = "a kink within a step: the error estimate there covers any value"
+    n = int(sum(np.size(x) for x in fun.x))
+    return FDCoverage("elements", n - len(uncovered), n, uncovered, miss_probability=0.0)
+
+
+def _sample_coverage(refs, fun):
+    """What finite differences covered in check_grads: every element, or a
+    sample (the exact references, JAX and the adjoint test, see them all)."""
+    n, sampled = fun.z().size, len(refs.coordinates())
+    if sampled == n:
+        return FDCoverage("elements", n, n, {}, miss_probability=0.0)
+    why = (f"not sampled: {n} elements x {refs.evaluations_per_direction()} evaluations of f exceed the "
+           f"{refs.fd_budget:g} s budget (fd_budget=); the exact references checked them")
+    return FDCoverage("sample", sampled, n, {f"the other {n - sampled} elements": why}, miss_probability=None)
+
+
+def _coverage_notes(coverage, refs):
+    """What finite differences compared, in words (only where it is not
+    simply every element)."""
+    if coverage is not None and coverage.by == "sample":
+        return [f"finite differences compared a random sample of {coverage.compared} of the {coverage.size} "
+                f"input elements; {next(iter(coverage.uncovered.values()))}"]
+    if coverage is None or coverage.by != "directions":
+        return []
+    n, k = coverage.size, coverage.compared
+    budget = (f"{n} elements x {refs.evaluations_per_direction()} evaluations of f would exceed the "
+              f"{refs.fd_budget:g} s budget, fd_budget=")
+    note = (f"finite differences compared <gradient, v> along {k} random directions v, each +-1 on all {n} "
+            f"input elements, instead of element by element ({budget}): one element wrong by more than "
+            f"T = {coverage.threshold:.3g} (the largest tolerance of a direction) fails every direction, "
+            f"and a gradient wrong by more than 2T in any element passes all {k} with probability at most "
+            f"2^-{k} = {coverage.miss_probability:.2g}")
+    if coverage.uncovered:
+        note += "; not covered: " + "; ".join(f"{p} ({why})" for p, why in coverage.uncovered.items())
+    return [note]
 
 
 def _hand_written_hints(rows, shared):
@@ -568,11 +700,38 @@ def _hand_written_hints(rows, shared):
     if all(r.against == "reverse" for r in failed) and any(r.against != "reverse" for r in rows):
         return ["JAX and finite differences agree with the hand-written code but fwdrev's reverse "
                 "engine does not: that is a bug in fwdrev, please report it"]
-    arguments = list(dict.fromkeys(r.argument for r in rows))
-    wrong = [a for a in arguments if all(not r.passed for r in rows if r.argument == a)]
+    hints = _direction_hints(rows)
+    by_argument = [r for r in rows if r.argument != "direction" and r.check != BISECTED]
+    arguments = list(dict.fromkeys(r.argument for r in by_argument))
+    wrong = [a for a in arguments if all(not r.passed for r in by_argument if r.argument == a)]
     if not wrong:       # the references disagree among themselves: the table says which
-        return []
+        return hints
+    if len(wrong) == 1:
+        worst = max((r for r in by_argument if r.argument == wrong[0]), key=lambda r: r.score).worst
+        others = " while the others agree" if len(arguments) > 1 else ""
+        return hints + [f"the gradient for {wrong[0]} disagrees with every reference{others}, worst at "
+                        f"{worst.where} ({worst.value:.6g} instead of {worst.reference:.6g}): the "
+                        f"hand-written code for it is wrong"]
     if len(wrong) == len(arguments):
-        return [f"every gradient disagrees with every reference: check what they share ({shared})"]
-    return [f"the gradient for {', '.join(wrong)} disagrees with every reference while the others "
-            f"agree: the hand-written code for {'it' if len(wrong) == 1 else 'them'} is wrong"]
+        return hints + [f"every gradient disagrees with every reference: check what they share ({shared})"]
+    return hints + [f"the gradients for {', '.join(wrong)} disagree with every reference while the others "
+                    "agree: the hand-written code for them is wrong"]
+
+
+BISECTED = "element found by bisection"
+
+
+def _direction_hints(rows):
+    """A failure along random directions: where bisection led, if anywhere."""
+    if not any(not r.passed for r in rows if r.argument == "direction"):
+        return []
+    found = [r for r in rows if r.check == BISECTED]
+    if found:
+        w = found[0].worst
+        return [f"finite differences along random directions disagree with the hand-written gradient, and "
+                f"bisection of a failing direction leads to {w.where}: {w.value:.6g} there, but finite "
+                f"differences give {w.reference:.6g}. Other elements may be wrong too: a larger fd_budget= "
+                "compares every element"]
+    return ["finite differences along random directions disagree with the hand-written gradient, but no "
+            "single element explains it (errors in several elements): a larger fd_budget= compares every "
+            "element"]
