@@ -2,9 +2,10 @@
 
     check_grads(f, args)                  both engines vs JAX, finite differences
                                           and each other (the adjoint test)
-    check_gradient(f, grad_f, *args)      a hand-written gradient vs JAX and FD
-    check_backward(forward, backward, *x) a CS231n layer's backward vs our
-                                          reverse engine, JAX and FD
+
+and the tolerances, rows and notes that the checks of hand-written
+gradients (comparisons.handwritten: check_gradient, check_backward,
+check_value_and_grad, check_model) share.
 
 Every comparison becomes one row of `CheckResult.table` (comparisons.result);
 the derivatives compared come from comparisons.derivatives.
@@ -62,12 +63,10 @@ import warnings
 
 import numpy as np
 
-from modes.pytree import flatten, flatten_like
-
 from . import finite_diff, jax_bridge
 from .rounding import reverse_rounding
-from .derivatives import (DIRECTIONS, Function, References, parameter_names, abs_dot, dot, forward_samples, inner_jvp,
-                          inner_vjp, random_like, reverse_samples, signature_or_none)
+from .derivatives import (Function, References, abs_dot, dot, forward_samples, inner_jvp, inner_vjp,
+                          random_like, reverse_samples)
 from .result import CheckResult, Comparison, FDCoverage, element_name
 
 # Moved to comparisons.derivatives and comparisons.result; still importable from here.
@@ -413,240 +412,6 @@ def _kink_notes(rows):
             "check anything (the table's `kinks` column); move the point to check those elements"]
 
 
-# ---------------------------------------------------------------------------
-# Hand-written gradients and CS231n backward passes
-
-def check_gradient(f, grad_f, *args, argnums=None, against=("jax", "fd"), jax_twin=None, seed=0,
-                   rtol=None, fd_method="central", fd_budget=None):
-    """Check a hand-written gradient: `grad_f(*args)` against the gradient
-    of the scalar `f(*args)` by JAX (f replayed, or `jax_twin`) and finite
-    differences ("reverse" adds our reverse engine). `grad_f` returns one
-    gradient per differentiated argument (every argument with a float leaf,
-    or `argnums`), a bare array when there is one, mirroring pytrees."""
-    fun = Function(f, args, argnums)
-    if len(fun.out) != 1 or fun.out[0].shape != ():
-        raise ValueError(f"check_gradient needs a scalar-valued f; {fun.name} returned shapes "
-                         f"{[o.shape for o in fun.out]}. Use check_backward for a VJP.")
-    hand = _hand_written_leaves(grad_f(*args), fun, argnums, "grad_f")
-    return _check_vjp(fun, [1.0], hand, against, f"check_gradient({fun.name})", "hand-written gradient",
-                      jax_twin, seed, rtol, fd_method, shared="the terms every gradient uses, e.g. a "
-                      "common factor or the loss's normalisation", fd_budget=fd_budget)
-
-
-def check_backward(forward_fn, backward_fn, *inputs, against=("reverse", "jax", "fd"), seed=0,
-                   rtol=None, fd_method="central", fd_budget=None):
-    """Check a CS231n-style layer: `forward_fn(*inputs) -> (out, cache)`,
-    `backward_fn(dout, cache) -> (dx, dw, ...)` one gradient per input
-    (None, or nothing at the end, for inputs that are not differentiated).
-    A random upstream `dout` is pulled back by the hand-written backward and
-    by our reverse engine, JAX and finite differences."""
-    rng = np.random.default_rng(seed)
-    name = getattr(forward_fn, "__name__", "forward")
-    # Layers write into what they are given (`out = x; out[x < 0] = 0`, `dout *= s * (1 - s)`):
-    # each call gets copies, so every reference sees the inputs and dout the user passed.
-    inputs = _copied(inputs)
-    result = forward_fn(*_copied(inputs))
-    if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        got = (f"a {type(result).__name__} of length {len(result)}" if isinstance(result, (tuple, list))
-               else f"a {type(result).__name__}")
-        raise ValueError(f"check_backward needs a forward that returns (out, cache); {name} returned "
-                         f"{got}. Return the cache the backward needs too, e.g. `return out, (x, w)`")
-    out, cache = result
-    dout = random_like(rng, [out])[0]
-    grads = backward_fn(_copied(dout), cache)
-    backward_name = getattr(backward_fn, "__name__", "backward")
-    if grads is None or isinstance(grads, dict):
-        raise ValueError(f"{backward_name} returned {'None' if grads is None else 'a dict'}; a backward "
-                         "returns its gradients in the order of forward's inputs: `return dx, dw, db` "
-                         "(None for an input that is not differentiated)")
-    grads = list(grads) if isinstance(grads, (tuple, list)) else [grads]
-    if len(grads) > len(inputs):
-        raise ValueError(f"backward returned {len(grads)} gradients for {len(inputs)} inputs")
-    positions = tuple(i for i, g in enumerate(grads) if g is not None)
-    if not positions:
-        raise ValueError(f"{backward_name} returned no gradient (only None): nothing to check")
-
-    def layer(*xs):
-        return forward_fn(*_copied(xs))[0]
-    layer.__signature__ = signature_or_none(forward_fn)
-    layer.__name__ = name
-    fun = Function(layer, inputs, positions, strict=False)
-    hand = _hand_written_leaves(tuple(grads[i] for i in positions), fun, positions, "backward",
-                                per_argument=True)
-    unchecked = [name for i, name in enumerate(parameter_names(forward_fn, len(inputs)))
-                 if i not in positions and any(jax_bridge.is_float_leaf(v) for v in flatten(inputs[i])[0])]
-    notes = [f"{backward_name} returned no gradient for {', '.join(unchecked)}: not checked"] if unchecked else []
-    return _check_vjp(fun, [dout], hand, against, f"check_backward({name})", "hand-written backward",
-                      None, seed, rtol, fd_method, shared="the upstream gradient dout, the cache", notes=notes,
-                      fd_budget=fd_budget)
-
-
-def _copied(tree):
-    """The tree with every NumPy array copied (traced values pass as they are)."""
-    leaves, rebuild = flatten(tree)
-    return rebuild([np.array(v) if isinstance(v, np.ndarray) else v for v in leaves])
-
-
-def _hand_written_leaves(grads, fun, positions, who, per_argument=False):
-    """The hand-written gradients as a list aligned with fun.x, shapes checked.
-
-    One gradient per differentiated argument (`positions`; None: every
-    argument with a float leaf). With one differentiated argument (an int
-    argnums, or None and one such argument), grads IS its gradient, mirroring
-    it (like jax.grad with an int argnums): a bare array for an array, a
-    tuple for a tuple argument; a 1-tuple holding an array's gradient is
-    accepted too. With an explicit argnums sequence of one, a 1-sequence
-    holding the gradient is read per argument. `per_argument`: grads is
-    always one entry per position (check_backward)."""
-    explicit = positions is not None and not isinstance(positions, int)
-    if positions is None:
-        positions = [i for i, a in enumerate(fun.args)
-                     if any(jax_bridge.is_float_leaf(v) for v in flatten(a)[0])]
-    positions = (positions,) if isinstance(positions, int) else tuple(positions)
-    chosen = [fun.args[i] for i in positions]
-    sequence = (tuple, list)
-    if len(chosen) == 1 and not per_argument:
-        one_sequence = isinstance(grads, sequence) and len(grads) == 1
-        if isinstance(chosen[0], sequence):
-            per_entry = explicit and one_sequence and len(chosen[0]) != 1
-            grads = grads if per_entry else (grads,)
-        else:
-            grads = grads if one_sequence else (grads,)
-    if not isinstance(grads, sequence) or len(grads) != len(chosen):
-        count = len(grads) if isinstance(grads, sequence) else 1
-        raise ValueError(f"{who} returned {count} gradient(s) for {len(chosen)} differentiated "
-                         "arguments; pass argnums= to say which arguments they belong to")
-    leaves = []
-    for arg, g in zip(chosen, grads):
-        for leaf, value in zip(flatten(arg)[0], flatten_like(g, arg, f"{who}'s gradient", "its argument")):
-            if jax_bridge.is_float_leaf(leaf):
-                leaves.append(value)
-    for name, x, g in zip(fun.names, fun.x, leaves):
-        if g is None or np.shape(g) != np.shape(x):
-            # the right shape elsewhere in the list: the gradients are out of order
-            elsewhere = [other for other, h in zip(fun.names, leaves)
-                         if other != name and h is not None and np.shape(h) == np.shape(x)]
-            raise ValueError(f"{who} returned a gradient of shape {None if g is None else np.shape(g)} "
-                             f"for {name} of shape {np.shape(x)}: a gradient has its input's shape"
-                             + (f" (the one returned for {elsewhere[0]} has it: are they in the order of "
-                                "the inputs?)" if elsewhere else ""))
-    return [np.asarray(g) for g in leaves]
-
-
-def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol, fd_method,
-               shared="the terms every gradient uses", notes=(), fd_budget=None):
-    """A hand-written VJP of one cotangent against the references. Our
-    reverse engine, when it can trace the user's code, is a reference and
-    gives the typical magnitudes that scale the tolerances. Finite
-    differences run element by element within `fd_budget` seconds, along
-    random directions beyond it (comparisons.derivatives)."""
-    against = _names(against)
-    _require(against, ("reverse", "jax", "fd"), "reference")
-    rtol = _settings(fun.dtype, rtol)
-    rng = np.random.default_rng(seed)
-    refs = References(fun, fd_method, rng, jax_twin, fd_budget)
-    try:
-        ours, typical = reverse_samples(fun, [cotangent], rng)
-    except Exception as exc:    # user code may do what our engine cannot trace (x.copy(), x[i] = v)
-        refs.notes.append(f"fwdrev cannot trace {fun.name} ({type(exc).__name__}: {exc}); compared with "
-                          + ("finite differences and the JAX twin only" if jax_twin is not None
-                             else "finite differences only"))
-        refs.without_replay()
-        ours, typical = None, hand
-    typical = _with_floor(typical, primal_scale(fun))
-    by_elements = "fd" in against and refs.by_elements()
-    fd = refs.fd(inner_vjp(fun, []), cotangent=cotangent)[1] if by_elements else None
-    typical, fd, per_element, noise = _rounding_floors(fun, cotangent, typical, fd, fd_method)
-    rows = []
-    if "reverse" in against and ours is not None:
-        rows += _exact_rows(1, check, "reverse", fun.names, hand, ours, typical, rtol, per_element)
-    rows += _rows(1, check, fun.names, hand, typical, [a for a in against if a != "reverse"], rtol,
-                  lambda: refs.jax_vjp([cotangent]), fd, per_element=per_element)
-    coverage = None
-    if "fd" in against and not by_elements:
-        direction_rows, coverage = _direction_rows(refs, fun, cotangent, hand, typical, rtol, check, noise)
-        rows += direction_rows
-    elif "fd" in against:
-        coverage = _element_coverage(rows, fun)
-    _compared_something(rows, refs.notes)
-    return CheckResult(title, rows, fun.dtype,
-                       notes=(list(notes) + refs.notes + _coverage_notes(coverage, refs) + _kink_notes(rows)
-                              + _undefined_notes(rows)),
-                       hints=_hand_written_hints(rows, shared) + _kink_hints(rows), fd_coverage=coverage)
-
-
-# ---------------------------------------------------------------------------
-# Finite differences along random directions, and what they covered
-
-def _direction_rows(refs, fun, cotangent, hand, typical, rtol, check, noise):
-    """<g, v> of the hand-written VJP g against the finite difference slope
-    along DIRECTIONS random +-1 directions v (one row, one element per
-    direction), and, where one fails, the element bisection leads to,
-    compared by itself (a second row). Returns (rows, FDCoverage)."""
-    inner = inner_vjp(fun, [])
-    g = fun.ravel(hand).astype(np.float64)
-    size = np.abs(fun.ravel(typical).astype(np.float64))
-
-    def compare(v):
-        """(ours, finite differences, tolerance, kink) along a flat direction v."""
-        slope, error, kink, step = refs.fd_slope(inner, cotangent, v)
-        error = max(error, 2 * noise / step)
-        ours = float(g @ v)
-        return ours, slope, float(FD_SAFETY * error + exact_tolerance(rtol, ours, slope, size @ np.abs(v))), kink
-
-    directions = refs.random_signs(DIRECTIONS)
-    ours, slopes, tolerances, kinks = (np.array(column) for column in zip(*map(compare, directions)))
-    defined = ~np.isnan(slopes) | np.isnan(ours)
-    row = Comparison(1, check, "fd", "direction", ours, slopes, tolerances, kinks=kinks,
-                     compared=None if defined.all() else defined)
-    row.directions = len(directions)
-    rows = [row]
-    if not row.passed:
-        located = _bisect(compare, directions[row.worst.index[0]], fun)
-        if located is not None:
-            rows.append(located)
-    n = g.size
-    uncovered = {} if defined.any() else {"every element": "f is NaN within a step along every direction"}
-    threshold = float(np.max(tolerances[defined], initial=0.0))
-    compared = int(np.sum(defined))
-    return rows, FDCoverage("directions", compared, n, uncovered,
-                            miss_probability=0.5 ** compared if compared else 1.0, threshold=threshold,
-                            kinks=int(np.sum(kinks & defined)))
-
-
-def _bisect(compare, direction, fun):
-    """Follow a failing direction to one element: compare it restricted to
-    the first half of its elements, keep the half that fails (the second if
-    the first passes), until one element is left; compare that element
-    alone. A Comparison row for it when it fails, else None (errors in
-    several elements that cancel in some half)."""
-    n = direction.size
-    candidates = np.arange(n)
-    while candidates.size > 1:
-        half = candidates[:candidates.size // 2]
-        restricted = np.zeros(n)
-        restricted[half] = direction[half]
-        ours, slope, tolerance, _ = compare(restricted)
-        candidates = half if not abs(ours - slope) <= tolerance else candidates[candidates.size // 2:]
-    k = int(candidates[0])
-    element = np.zeros(n)
-    element[k] = 1.0
-    ours, slope, tolerance, kink = compare(element)
-    if abs(ours - slope) <= tolerance:
-        return None
-    leaf = int(np.searchsorted(np.cumsum([np.size(x) for x in fun.x]), k, side="right"))
-    start = k - sum(int(np.size(x)) for x in fun.x[:leaf])
-    shape = np.shape(fun.x[leaf])
-    mask = np.zeros(int(np.size(fun.x[leaf])), bool)
-    mask[start] = True
-    value, reference = np.zeros(mask.size), np.full(mask.size, np.nan)
-    value[start], reference[start] = ours, slope
-    row = Comparison(1, BISECTED, "fd", fun.names[leaf], value.reshape(shape),
-                     reference.reshape(shape), tolerance, kinks=(mask & kink).reshape(shape),
-                     compared=mask.reshape(shape))
-    return row
-
-
 def _element_coverage(rows, fun):
     """What element-by-element finite differences covered."""
     uncovered = {}
@@ -690,48 +455,3 @@ def _coverage_notes(coverage, refs):
     if coverage.uncovered:
         note += "; not covered: " + "; ".join(f"{p} ({why})" for p, why in coverage.uncovered.items())
     return [note]
-
-
-def _hand_written_hints(rows, shared):
-    """What a pattern of failures says about a hand-written gradient."""
-    failed = [r for r in rows if not r.passed]
-    if not failed:
-        return []
-    if all(r.against == "reverse" for r in failed) and any(r.against != "reverse" for r in rows):
-        return ["JAX and finite differences agree with the hand-written code but fwdrev's reverse "
-                "engine does not: that is a bug in fwdrev, please report it"]
-    hints = _direction_hints(rows)
-    by_argument = [r for r in rows if r.argument != "direction" and r.check != BISECTED]
-    arguments = list(dict.fromkeys(r.argument for r in by_argument))
-    wrong = [a for a in arguments if all(not r.passed for r in by_argument if r.argument == a)]
-    if not wrong:       # the references disagree among themselves: the table says which
-        return hints
-    if len(wrong) == 1:
-        worst = max((r for r in by_argument if r.argument == wrong[0]), key=lambda r: r.score).worst
-        others = " while the others agree" if len(arguments) > 1 else ""
-        return hints + [f"the gradient for {wrong[0]} disagrees with every reference{others}, worst at "
-                        f"{worst.where} ({worst.value:.6g} instead of {worst.reference:.6g}): the "
-                        f"hand-written code for it is wrong"]
-    if len(wrong) == len(arguments):
-        return hints + [f"every gradient disagrees with every reference: check what they share ({shared})"]
-    return hints + [f"the gradients for {', '.join(wrong)} disagree with every reference while the others "
-                    "agree: the hand-written code for them is wrong"]
-
-
-BISECTED = "element found by bisection"
-
-
-def _direction_hints(rows):
-    """A failure along random directions: where bisection led, if anywhere."""
-    if not any(not r.passed for r in rows if r.argument == "direction"):
-        return []
-    found = [r for r in rows if r.check == BISECTED]
-    if found:
-        w = found[0].worst
-        return [f"finite differences along random directions disagree with the hand-written gradient, and "
-                f"bisection of a failing direction leads to {w.where}: {w.value:.6g} there, but finite "
-                f"differences give {w.reference:.6g}. Other elements may be wrong too: a larger fd_budget= "
-                "compares every element"]
-    return ["finite differences along random directions disagree with the hand-written gradient, but no "
-            "single element explains it (errors in several elements): a larger fd_budget= compares every "
-            "element"]

@@ -499,7 +499,7 @@ def test_gradients_out_of_order_are_named():
     def swapped(dout, cache):
         dx, dw, db = layers.affine_backward(dout, cache)
         return dw, dx, db
-    with pytest.raises(ValueError, match=r"for x of shape \(3, 4\).*the one returned for w has it"):
+    with pytest.raises(ValueError, match=r"for x of shape \(3, 4\).*the one returned for w has the shape of x: are they in the order"):
         check_backward(layers.affine_forward, swapped, x, w, b)
 
 
