@@ -232,7 +232,8 @@ def _check_backward(forward_fn, backward_fn, inputs, outputs, against, seed, rto
     names = parameter_names(forward_fn, len(inputs))
     unchecked = [names[i] for i in _float_inputs(inputs) if i not in positions]
     notes = [f"{backward_name} returned no gradient for {', '.join(unchecked)}: not checked"] if unchecked else []
-    shared = "the upstream gradients " + ", ".join(f"dout{j + 1}" for j in range(k)) if k > 1 else "dout"
+    upstream = parameter_names(backward_fn, k)
+    shared = ("the upstream gradient " if k == 1 else "the upstream gradients ") + ", ".join(upstream)
     return _check_vjp(fun, cotangent, hand, against, title, "hand-written backward", None, seed, rtol,
                       fd_method, shared=f"{shared}, the cache", notes=notes, fd_budget=fd_budget)
 
