@@ -12,6 +12,7 @@ reported but not used to decide: it is meaningless where a derivative is
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -212,6 +213,36 @@ class CheckResult:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self):
+        """The report for Jupyter: the verdict in colour, failures, hints and
+        notes as lists, the table with its failed rows marked."""
+        n = len(self.comparisons)
+        if self.ok:
+            verdict, colour = f"{'all ' + str(n) + ' comparisons' if n > 1 else 'the one comparison'} passed", "#1a7f37"
+        else:
+            verdict, colour = f"FAILED {len(self.failures)} of {n} comparisons", "#cf222e"
+        parts = [f'<div class="fwdrev-check"><p style="font-weight:bold;color:{colour}">'
+                 f"{html.escape(self.title)}, {self.dtype.name}: {verdict}</p>"]
+        for label, items in (("FAIL", [c.describe() for c in sorted(self.failures, key=lambda c: -c.score)]),
+                             ("hint", self.hints), ("note", self.notes)):
+            if items:
+                parts.append("<ul>" + "".join(f"<li><b>{label}</b> {html.escape(item)}</li>" for item in items)
+                             + "</ul>")
+        if self.comparisons:
+            columns = ["check", "against", "argument", "max_abs_error", "max_rel_error", "tolerance", "passed",
+                       "kinks"]
+            head = "".join(f"<th>{c}</th>" for c in columns)
+            rows = []
+            for c in self.comparisons:
+                row = c.row()
+                cells = "".join(f"<td>{row[k]:.3g}</td>" if isinstance(row[k], float) else
+                                f"<td>{html.escape(str(row[k]))}</td>" for k in columns)
+                style = "" if c.passed else ' style="background:#ffebe9"'
+                rows.append(f"<tr{style}>{cells}</tr>")
+            parts.append(f'<table class="fwdrev-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
+                         "</tbody></table>")
+        return "".join(parts) + "</div>"
 
     def raise_if_failed(self):
         if not self.ok:
