@@ -2,9 +2,10 @@
 
     check_grads(f, args)                  both engines vs JAX, finite differences
                                           and each other (the adjoint test)
-    check_gradient(f, grad_f, *args)      a hand-written gradient vs JAX and FD
-    check_backward(forward, backward, *x) a CS231n layer's backward vs our
-                                          reverse engine, JAX and FD
+
+and the tolerances, rows and notes that the checks of hand-written
+gradients (comparisons.handwritten: check_gradient, check_backward,
+check_value_and_grad, check_model) share.
 
 Every comparison becomes one row of `CheckResult.table` (comparisons.result);
 the derivatives compared come from comparisons.derivatives.
@@ -62,13 +63,11 @@ import warnings
 
 import numpy as np
 
-from modes.pytree import flatten, flatten_like
-
 from . import finite_diff, jax_bridge
 from .rounding import reverse_rounding
-from .derivatives import (Function, References, parameter_names, abs_dot, dot, forward_samples, inner_jvp,
-                          inner_vjp, random_like, reverse_samples, signature_or_none)
-from .result import CheckResult, Comparison, element_name
+from .derivatives import (Function, References, abs_dot, dot, forward_samples, inner_jvp, inner_vjp,
+                          random_like, reverse_samples)
+from .result import CheckResult, Comparison, FDCoverage, element_name
 
 # Moved to comparisons.derivatives and comparisons.result; still importable from here.
 from .derivatives import FD_FULL_LIMIT  # noqa: E402,F401
@@ -168,10 +167,13 @@ def _rows(order, check, names, ours, typical, against, rtol, jax_reference, fd_r
             # where f is undefined within a step (sqrt at 0: NaN at x - h), finite
             # differences have nothing to say: those elements are not compared
             defined = ~np.isnan(np.asarray(value[i], dtype=np.float64)) | np.isnan(np.asarray(fd_ours[i], dtype=np.float64))
-            mask = defined if compared is None else defined & np.asarray(compared[i], bool)
+            sampled = np.ones(np.shape(defined), bool) if compared is None else np.asarray(compared[i], bool)
+            mask = defined & sampled
             row = Comparison(order, check, "fd", name, fd_ours[i], value[i], tolerance,
                              kinks=kinks[i], compared=None if mask.all() else mask)
-            row.undefined_places = [element_name(name, tuple(int(k) for k in at)) for at in np.argwhere(~defined)]
+            row.undefined_places = [element_name(name, tuple(int(k) for k in at))
+                                    for at in np.argwhere(~defined & sampled)]
+            row.unsampled = int(np.sum(~sampled))
             rows.append(row)
     return rows
 
@@ -205,7 +207,7 @@ def _require(values, allowed, what):
 # check_grads
 
 def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None, jax_twin=None,
-                seed=0, rtol=None, fd_method="central"):
+                seed=0, rtol=None, fd_method="central", fd_budget=None):
     """Check f's derivatives by our engines, up to `order`.
 
     For each order k <= `order`: forward mode's k-th JVP (forward over
@@ -237,7 +239,7 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
     fun = Function(f, args, argnums)
     rtol = _settings(fun.dtype, rtol)
     rng = np.random.default_rng(seed)
-    refs = References(fun, fd_method, rng, jax_twin)
+    refs = References(fun, fd_method, rng, jax_twin, fd_budget)
     primal = primal_scale(fun)
     tangents = [random_like(rng, fun.x) for _ in range(order)]
     u = random_like(rng, fun.out)
@@ -256,7 +258,7 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
             vjp_typical = _with_floor(vjp_typical, primal)
             per_element = False
             if k == 1:
-                vjp_typical, fd_vjp, per_element = _rounding_floors(fun, u, vjp_typical, fd_vjp, fd_method)
+                vjp_typical, fd_vjp, per_element, _ = _rounding_floors(fun, u, vjp_typical, fd_vjp, fd_method)
             rows += _rows(k, "reverse VJP", fun.names, vjp_k, vjp_typical, against, rtol,
                           lambda: refs.jax_vjp(cts), fd_vjp, per_element=per_element)
         if "adjoint" in against and jvp_k is not None and vjp_k is not None:
@@ -264,9 +266,10 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
             rows.append(Comparison(k, "adjoint <u, J v>", "<J^T u, v>", "(all)", dot(u, jvp_k),
                                    dot(vjp_k, vs[-1]), exact_tolerance(rtol, scale)))
     _compared_something(rows, refs.notes)
+    coverage = _sample_coverage(refs, fun) if "fd" in against else None
     return CheckResult(f"check_grads({fun.name}, order={order})", rows, fun.dtype,
-                       notes=refs.notes + _kink_notes(rows) + _undefined_notes(rows),
-                       hints=_engine_hints(rows, fun) + _kink_hints(rows))
+                       notes=refs.notes + _coverage_notes(coverage, refs) + _kink_notes(rows) + _undefined_notes(rows),
+                       hints=_engine_hints(rows, fun) + _kink_hints(rows), fd_coverage=coverage)
 
 
 def _rounding_floors(fun, cotangent, typical, fd, fd_method):
@@ -278,16 +281,16 @@ def _rounding_floors(fun, cotangent, typical, fd, fd_method):
     rounding, so that tolerances may be per element."""
     rounding = reverse_rounding(fun, cotangent)
     if rounding is None:
-        return typical, fd, False
+        return typical, fd, False, 0.0
     typical = [np.maximum(t, m) for t, m in zip(typical, rounding.magnitude)]
-    if fd is not None and fd_method != "complex-step":    # (the complex step subtracts nothing)
-        eps = float(np.finfo(fun.dtype).eps)
+    # (the complex step subtracts nothing: no noise of f's values to divide by its step)
+    noise = 0.0 if fd_method == "complex-step" else float(np.finfo(fun.dtype).eps) * rounding.value_rounding
+    if fd is not None and noise:
         value, error, kinks, compared = fd
         steps = fun.unravel(finite_diff.default_step(fun.z(), fd_method))
-        error = [np.maximum(e, 2 * eps * rounding.value_rounding / np.asarray(h, dtype=np.float64))
-                 for e, h in zip(error, steps)]
+        error = [np.maximum(e, 2 * noise / np.asarray(h, dtype=np.float64)) for e, h in zip(error, steps)]
         fd = (value, error, kinks, compared)
-    return typical, fd, True
+    return typical, fd, True, noise
 
 
 def _fd_references(refs, fun, tangents, cotangents, modes, against):
@@ -409,170 +412,46 @@ def _kink_notes(rows):
             "check anything (the table's `kinks` column); move the point to check those elements"]
 
 
-# ---------------------------------------------------------------------------
-# Hand-written gradients and CS231n backward passes
-
-def check_gradient(f, grad_f, *args, argnums=None, against=("jax", "fd"), jax_twin=None, seed=0,
-                   rtol=None, fd_method="central"):
-    """Check a hand-written gradient: `grad_f(*args)` against the gradient
-    of the scalar `f(*args)` by JAX (f replayed, or `jax_twin`) and finite
-    differences ("reverse" adds our reverse engine). `grad_f` returns one
-    gradient per differentiated argument (every argument with a float leaf,
-    or `argnums`), a bare array when there is one, mirroring pytrees."""
-    fun = Function(f, args, argnums)
-    if len(fun.out) != 1 or fun.out[0].shape != ():
-        raise ValueError(f"check_gradient needs a scalar-valued f; {fun.name} returned shapes "
-                         f"{[o.shape for o in fun.out]}. Use check_backward for a VJP.")
-    hand = _hand_written_leaves(grad_f(*args), fun, argnums, "grad_f")
-    return _check_vjp(fun, [1.0], hand, against, f"check_gradient({fun.name})", "hand-written gradient",
-                      jax_twin, seed, rtol, fd_method, shared="the terms every gradient uses, e.g. a "
-                      "common factor or the loss's normalisation")
+def _element_coverage(rows, fun):
+    """What element-by-element finite differences covered."""
+    uncovered = {}
+    for r in rows:
+        if r.against == "fd":
+            for place in r.undefined_places:
+                uncovered[place] = "f is NaN within a step (the edge of its domain, as sqrt at 0)"
+            for place in r.kink_places:
+                uncovered[place] = "a kink within a step: the error estimate there covers any value"
+    n = int(sum(np.size(x) for x in fun.x))
+    return FDCoverage("elements", n - len(uncovered), n, uncovered, miss_probability=0.0)
 
 
-def check_backward(forward_fn, backward_fn, *inputs, against=("reverse", "jax", "fd"), seed=0,
-                   rtol=None, fd_method="central"):
-    """Check a CS231n-style layer: `forward_fn(*inputs) -> (out, cache)`,
-    `backward_fn(dout, cache) -> (dx, dw, ...)` one gradient per input
-    (None, or nothing at the end, for inputs that are not differentiated).
-    A random upstream `dout` is pulled back by the hand-written backward and
-    by our reverse engine, JAX and finite differences."""
-    rng = np.random.default_rng(seed)
-    name = getattr(forward_fn, "__name__", "forward")
-    # Layers write into what they are given (`out = x; out[x < 0] = 0`, `dout *= s * (1 - s)`):
-    # each call gets copies, so every reference sees the inputs and dout the user passed.
-    inputs = _copied(inputs)
-    result = forward_fn(*_copied(inputs))
-    if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        got = (f"a {type(result).__name__} of length {len(result)}" if isinstance(result, (tuple, list))
-               else f"a {type(result).__name__}")
-        raise ValueError(f"check_backward needs a forward that returns (out, cache); {name} returned "
-                         f"{got}. Return the cache the backward needs too, e.g. `return out, (x, w)`")
-    out, cache = result
-    dout = random_like(rng, [out])[0]
-    grads = backward_fn(_copied(dout), cache)
-    backward_name = getattr(backward_fn, "__name__", "backward")
-    if grads is None or isinstance(grads, dict):
-        raise ValueError(f"{backward_name} returned {'None' if grads is None else 'a dict'}; a backward "
-                         "returns its gradients in the order of forward's inputs: `return dx, dw, db` "
-                         "(None for an input that is not differentiated)")
-    grads = list(grads) if isinstance(grads, (tuple, list)) else [grads]
-    if len(grads) > len(inputs):
-        raise ValueError(f"backward returned {len(grads)} gradients for {len(inputs)} inputs")
-    positions = tuple(i for i, g in enumerate(grads) if g is not None)
-    if not positions:
-        raise ValueError(f"{backward_name} returned no gradient (only None): nothing to check")
-
-    def layer(*xs):
-        return forward_fn(*_copied(xs))[0]
-    layer.__signature__ = signature_or_none(forward_fn)
-    layer.__name__ = name
-    fun = Function(layer, inputs, positions, strict=False)
-    hand = _hand_written_leaves(tuple(grads[i] for i in positions), fun, positions, "backward",
-                                per_argument=True)
-    unchecked = [name for i, name in enumerate(parameter_names(forward_fn, len(inputs)))
-                 if i not in positions and any(jax_bridge.is_float_leaf(v) for v in flatten(inputs[i])[0])]
-    notes = [f"{backward_name} returned no gradient for {', '.join(unchecked)}: not checked"] if unchecked else []
-    return _check_vjp(fun, [dout], hand, against, f"check_backward({name})", "hand-written backward",
-                      None, seed, rtol, fd_method, shared="the upstream gradient dout, the cache", notes=notes)
+def _sample_coverage(refs, fun):
+    """What finite differences covered in check_grads: every element, or a
+    sample (the exact references, JAX and the adjoint test, see them all)."""
+    n, sampled = fun.z().size, len(refs.coordinates())
+    if sampled == n:
+        return FDCoverage("elements", n, n, {}, miss_probability=0.0)
+    why = (f"not sampled: {n} elements x {refs.evaluations_per_direction()} evaluations of f exceed the "
+           f"{refs.fd_budget:g} s budget (fd_budget=); the exact references checked them")
+    return FDCoverage("sample", sampled, n, {f"the other {n - sampled} elements": why}, miss_probability=None)
 
 
-def _copied(tree):
-    """The tree with every NumPy array copied (traced values pass as they are)."""
-    leaves, rebuild = flatten(tree)
-    return rebuild([np.array(v) if isinstance(v, np.ndarray) else v for v in leaves])
-
-
-def _hand_written_leaves(grads, fun, positions, who, per_argument=False):
-    """The hand-written gradients as a list aligned with fun.x, shapes checked.
-
-    One gradient per differentiated argument (`positions`; None: every
-    argument with a float leaf). With one differentiated argument (an int
-    argnums, or None and one such argument), grads IS its gradient, mirroring
-    it (like jax.grad with an int argnums): a bare array for an array, a
-    tuple for a tuple argument; a 1-tuple holding an array's gradient is
-    accepted too. With an explicit argnums sequence of one, a 1-sequence
-    holding the gradient is read per argument. `per_argument`: grads is
-    always one entry per position (check_backward)."""
-    explicit = positions is not None and not isinstance(positions, int)
-    if positions is None:
-        positions = [i for i, a in enumerate(fun.args)
-                     if any(jax_bridge.is_float_leaf(v) for v in flatten(a)[0])]
-    positions = (positions,) if isinstance(positions, int) else tuple(positions)
-    chosen = [fun.args[i] for i in positions]
-    sequence = (tuple, list)
-    if len(chosen) == 1 and not per_argument:
-        one_sequence = isinstance(grads, sequence) and len(grads) == 1
-        if isinstance(chosen[0], sequence):
-            per_entry = explicit and one_sequence and len(chosen[0]) != 1
-            grads = grads if per_entry else (grads,)
-        else:
-            grads = grads if one_sequence else (grads,)
-    if not isinstance(grads, sequence) or len(grads) != len(chosen):
-        count = len(grads) if isinstance(grads, sequence) else 1
-        raise ValueError(f"{who} returned {count} gradient(s) for {len(chosen)} differentiated "
-                         "arguments; pass argnums= to say which arguments they belong to")
-    leaves = []
-    for arg, g in zip(chosen, grads):
-        for leaf, value in zip(flatten(arg)[0], flatten_like(g, arg, f"{who}'s gradient", "its argument")):
-            if jax_bridge.is_float_leaf(leaf):
-                leaves.append(value)
-    for name, x, g in zip(fun.names, fun.x, leaves):
-        if g is None or np.shape(g) != np.shape(x):
-            # the right shape elsewhere in the list: the gradients are out of order
-            elsewhere = [other for other, h in zip(fun.names, leaves)
-                         if other != name and h is not None and np.shape(h) == np.shape(x)]
-            raise ValueError(f"{who} returned a gradient of shape {None if g is None else np.shape(g)} "
-                             f"for {name} of shape {np.shape(x)}: a gradient has its input's shape"
-                             + (f" (the one returned for {elsewhere[0]} has it: are they in the order of "
-                                "the inputs?)" if elsewhere else ""))
-    return [np.asarray(g) for g in leaves]
-
-
-def _check_vjp(fun, cotangent, hand, against, title, check, jax_twin, seed, rtol, fd_method,
-               shared="the terms every gradient uses", notes=()):
-    """A hand-written VJP of one cotangent against the references. Our
-    reverse engine, when it can trace the user's code, is a reference and
-    gives the typical magnitudes that scale the tolerances."""
-    against = _names(against)
-    _require(against, ("reverse", "jax", "fd"), "reference")
-    rtol = _settings(fun.dtype, rtol)
-    rng = np.random.default_rng(seed)
-    refs = References(fun, fd_method, rng, jax_twin)
-    try:
-        ours, typical = reverse_samples(fun, [cotangent], rng)
-    except Exception as exc:    # user code may do what our engine cannot trace (x.copy(), x[i] = v)
-        refs.notes.append(f"fwdrev cannot trace {fun.name} ({type(exc).__name__}: {exc}); compared with "
-                          + ("finite differences and the JAX twin only" if jax_twin is not None
-                             else "finite differences only"))
-        refs.without_replay()
-        ours, typical = None, hand
-    typical = _with_floor(typical, primal_scale(fun))
-    fd = refs.fd(inner_vjp(fun, []), cotangent=cotangent)[1] if "fd" in against else None
-    typical, fd, per_element = _rounding_floors(fun, cotangent, typical, fd, fd_method)
-    rows = []
-    if "reverse" in against and ours is not None:
-        rows += _exact_rows(1, check, "reverse", fun.names, hand, ours, typical, rtol, per_element)
-    rows += _rows(1, check, fun.names, hand, typical, [a for a in against if a != "reverse"], rtol,
-                  lambda: refs.jax_vjp([cotangent]), fd, per_element=per_element)
-    _compared_something(rows, refs.notes)
-    return CheckResult(title, rows, fun.dtype,
-                       notes=list(notes) + refs.notes + _kink_notes(rows) + _undefined_notes(rows),
-                       hints=_hand_written_hints(rows, shared) + _kink_hints(rows))
-
-
-def _hand_written_hints(rows, shared):
-    """What a pattern of failures says about a hand-written gradient."""
-    failed = [r for r in rows if not r.passed]
-    if not failed:
+def _coverage_notes(coverage, refs):
+    """What finite differences compared, in words (only where it is not
+    simply every element)."""
+    if coverage is not None and coverage.by == "sample":
+        return [f"finite differences compared a random sample of {coverage.compared} of the {coverage.size} "
+                f"input elements; {next(iter(coverage.uncovered.values()))}"]
+    if coverage is None or coverage.by != "directions":
         return []
-    if all(r.against == "reverse" for r in failed) and any(r.against != "reverse" for r in rows):
-        return ["JAX and finite differences agree with the hand-written code but fwdrev's reverse "
-                "engine does not: that is a bug in fwdrev, please report it"]
-    arguments = list(dict.fromkeys(r.argument for r in rows))
-    wrong = [a for a in arguments if all(not r.passed for r in rows if r.argument == a)]
-    if not wrong:       # the references disagree among themselves: the table says which
-        return []
-    if len(wrong) == len(arguments):
-        return [f"every gradient disagrees with every reference: check what they share ({shared})"]
-    return [f"the gradient for {', '.join(wrong)} disagrees with every reference while the others "
-            f"agree: the hand-written code for {'it' if len(wrong) == 1 else 'them'} is wrong"]
+    n, k = coverage.size, coverage.compared
+    budget = (f"{n} elements x {refs.evaluations_per_direction()} evaluations of f would exceed the "
+              f"{refs.fd_budget:g} s budget, fd_budget=")
+    note = (f"finite differences compared <gradient, v> along {k} random directions v, each +-1 on all {n} "
+            f"input elements, instead of element by element ({budget}): one element wrong by more than "
+            f"T = {coverage.threshold:.3g} (the largest tolerance of a direction) fails every direction, "
+            f"and a gradient wrong by more than 2T in any element passes all {k} with probability at most "
+            f"2^-{k} = {coverage.miss_probability:.2g}")
+    if coverage.uncovered:
+        note += "; not covered: " + "; ".join(f"{p} ({why})" for p, why in coverage.uncovered.items())
+    return [note]

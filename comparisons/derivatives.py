@@ -12,10 +12,22 @@ Finite differences run along input coordinates, whose steps are exact
 (x + h v along a general direction v rounds, an error their estimates do
 not see), one direction per element: a VJP u^T J is each column contracted
 with u, a JVP J v the columns summed with weights v, and the error
-estimates contract with |u| and |v|. Up to FD_FULL_LIMIT input elements all
-are used; beyond that a random sample of FD_SAMPLES (the sparse gradient
-check of CS231n), and the JVP compared with finite differences is then the
-one along v restricted to those elements.
+estimates contract with |u| and |v|. All coordinates are used up to
+FD_FULL_LIMIT input elements, and beyond it while their evaluations of f fit
+a time budget (`fd_budget`, FD_BUDGET seconds, estimated from the time f
+takes once). Beyond the budget, a hand-written VJP is compared along
+DIRECTIONS random directions v, each +-1 on every input element (steps
+along them stay exact: a power of two times +-1): <g, v> against the finite
+difference slope of <u, f(x + t v)>. An error of more than T (the
+direction's tolerance) in one element alone changes <g, v> by more than T
+whatever the signs, so it fails every direction; and whatever the errors,
+if one exceeds 2T, the two signs of that element give values of <g, v> more
+than 4T apart, at most one of them within T: each direction passes with
+probability at most 1/2, all of them with at most 2^-DIRECTIONS. Our
+engines' checks (check_grads), whose exact references see every element,
+sample FD_SAMPLES coordinates beyond the budget instead (the sparse
+gradient check of CS231n), and the JVP compared with finite differences is
+then the one along v restricted to those elements.
 
 A derivative's typical magnitude, which scales the tolerances, is the root
 mean square of our engine's derivative along SAMPLES random directions (one
@@ -25,6 +37,7 @@ chunked forward pass; one recording pulled back SAMPLES times).
 from __future__ import annotations
 
 import inspect
+import time
 
 import numpy as np
 
@@ -36,8 +49,10 @@ from modes.pytree import flatten
 
 from . import finite_diff, jax_bridge
 
-FD_FULL_LIMIT = 200    # elementwise FD gradients up to this many input elements
-FD_SAMPLES = 64        # beyond it, this many randomly chosen elements
+FD_FULL_LIMIT = 200    # elementwise FD gradients up to this many input elements, always
+FD_BUDGET = 2.0        # beyond it, while their evaluations of f take at most this many seconds
+FD_SAMPLES = 64        # beyond the budget, check_grads samples this many elements
+DIRECTIONS = 24        # beyond the budget, a hand-written VJP is checked along this many directions
 SAMPLES = 4            # random directions that measure a derivative's typical magnitude
 
 
@@ -305,9 +320,10 @@ class References:
     """Reference derivatives of one Function: JAX's (on the replay or a
     user's twin) and finite differences'."""
 
-    def __init__(self, fun, fd_method, rng, jax_twin=None):
+    def __init__(self, fun, fd_method, rng, jax_twin=None, fd_budget=FD_BUDGET):
         self.fun, self.fd_method, self.rng, self.jax_twin = fun, fd_method, rng, jax_twin
-        self.notes, self._jax, self._coordinates = [], None, None
+        self.fd_budget = FD_BUDGET if fd_budget is None else float(fd_budget)
+        self.notes, self._jax, self._coordinates, self._by_elements = [], None, None, None
 
     def jax_function(self):
         """F for JAX, or None (with a note) when the program cannot be replayed."""
@@ -345,12 +361,37 @@ class References:
         with jax_bridge.x64():
             return _plain(derivative(F))
 
+    # --- finite differences -------------------------------------------------------
+
+    def evaluations_per_direction(self):
+        return finite_diff.EVALUATIONS[self.fd_method]
+
+    def element_cost(self):
+        """Seconds that finite differences along every input element would
+        take: n directions times the evaluations of f each, at the time f
+        took once (the faster of two calls)."""
+        fun = self.fun
+        seconds = []
+        for _ in range(2):
+            start = time.perf_counter()
+            fun(*fun.x)
+            seconds.append(time.perf_counter() - start)
+        return fun.z().size * self.evaluations_per_direction() * min(seconds)
+
+    def by_elements(self):
+        """Whether finite differences run along every input element: up to
+        FD_FULL_LIMIT elements always, beyond while they fit fd_budget."""
+        if self._by_elements is None:
+            n = self.fun.z().size
+            self._by_elements = n <= FD_FULL_LIMIT or self.element_cost() <= self.fd_budget
+        return self._by_elements
+
     def coordinates(self):
-        """The input coordinates finite differences run along: all of them,
-        or a random sample of FD_SAMPLES beyond FD_FULL_LIMIT (fixed per check)."""
+        """The input coordinates finite differences run along: all of them
+        (by_elements), or a random sample of FD_SAMPLES (fixed per check)."""
         if self._coordinates is None:
             n = self.fun.z().size
-            self._coordinates = (np.arange(n) if n <= FD_FULL_LIMIT else
+            self._coordinates = (np.arange(n) if self.by_elements() or n <= FD_SAMPLES else
                                  np.sort(self.rng.choice(n, size=FD_SAMPLES, replace=False)))
         return self._coordinates
 
@@ -362,6 +403,10 @@ class References:
         flat = np.zeros(n)
         flat[self.coordinates()] = self.fun.ravel(tangent)[self.coordinates()]
         return self.fun.unravel(flat)
+
+    def _flat_function(self, inner):
+        fun = self.fun
+        return lambda z: fun.ravel(inner(*fun.unravel(z)))
 
     def fd(self, inner, tangent=None, cotangent=None):
         """Finite differences of x -> inner(x) along each FD coordinate, with
@@ -380,7 +425,7 @@ class References:
         c = None if cotangent is None else fun.ravel(cotangent)
         jvp = [np.zeros(m), np.zeros(m), np.zeros(m, bool)]
         vjp = [np.full(n, np.nan), np.zeros(n), np.zeros(n, bool), np.zeros(n, bool)]
-        G = lambda z: fun.ravel(inner(*fun.unravel(z)))
+        G = self._flat_function(inner)
         for k in self.coordinates():
             r = finite_diff.jvp(G, z, np.eye(1, n, k, dtype=z.dtype)[0], method=self.fd_method)
             kinks = np.zeros(m, bool) if r.kinks is None else np.asarray(r.kinks, bool)
@@ -393,3 +438,20 @@ class References:
                 vjp[2][k], vjp[3][k] = bool(np.any(kinks & (c != 0))), True
         return ([_split(a, out_like) for a in jvp] + [None],
                 [_split(a, fun.x) for a in vjp[:3]] + [None if vjp[3].all() else _split(vjp[3], fun.x)])
+
+    def random_signs(self, count):
+        """`count` random directions, each +-1 on every input element (flat)."""
+        n = self.fun.z().size
+        return [self.rng.choice(np.array([-1.0, 1.0]), size=n) for _ in range(count)]
+
+    def fd_slope(self, inner, cotangent, direction):
+        """The finite difference slope of <u, inner(x + t v)> along a flat
+        direction v: (value, error estimate, kink seen, the step t)."""
+        fun = self.fun
+        z = fun.z()
+        v = np.asarray(direction, dtype=z.dtype)
+        c = fun.ravel(cotangent)
+        r = finite_diff.jvp(self._flat_function(inner), z, v, method=self.fd_method)
+        kinks = np.zeros(c.shape, bool) if r.kinks is None else np.asarray(r.kinks, bool)
+        return (float(c @ r.value), float(np.abs(c) @ r.error), bool(np.any(kinks & (c != 0))),
+                finite_diff.jvp_step(z, v, self.fd_method))

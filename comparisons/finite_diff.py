@@ -56,6 +56,8 @@ import numpy as np
 import pandas as pd
 
 METHODS = ("forward", "central", "richardson", "complex-step")
+# evaluations of f per direction (the module docstring's last paragraph)
+EVALUATIONS = {"forward": 5, "central": 5, "richardson": 7, "complex-step": 7}
 
 # Default step h = eps**exponent * max(1, |x|): see the module docstring.
 _STEP_EXPONENT = {"forward": 1 / 2, "central": 1 / 3, "richardson": 1 / 7, "complex-step": 1.0}
@@ -134,7 +136,7 @@ def default_step(x, method) -> np.ndarray:
     return _power_of_two(base * np.maximum(1.0, np.abs(x))).astype(x.dtype)
 
 
-def _jvp_step(x, v, method):
+def jvp_step(x, v, method):
     """One step t along v moving no element much beyond its default step
     (the smallest step_i / |v_i|, rounded to a power of two so t * v is exact)."""
     nonzero = v != 0
@@ -397,7 +399,7 @@ def _default_steps(x, directions, method):
     """Default steps along each direction (coordinate or general)."""
     if isinstance(directions, _Basis):
         return default_step(x, method).ravel()
-    return np.array([_jvp_step(x, d, method) for d in directions])
+    return np.array([jvp_step(x, d, method) for d in directions])
 
 
 def _along(f, x, directions, method, steps=None):

@@ -12,6 +12,7 @@ reported but not used to decide: it is meaningless where a derivative is
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,8 +111,12 @@ class Comparison:
                     worst_index=self.worst.index, kinks=self.kink_count)
 
     def describe(self):
+        w = self.worst
+        if self.argument == "direction":
+            return (f"{self.name}: along random direction {w.index[0]} (+-1 on every input element) the "
+                    f"gradient gives <g, v> = {w.value:.10g} but finite differences a slope of "
+                    f"{w.reference:.10g} (abs. error {w.abs_error:.3g}, tolerance {w.tolerance:.3g})")
         if self.check.startswith("adjoint"):
-            w = self.worst
             return (f"{self.name}: <u, J v> by forward mode = {w.value:.10g} but <J^T u, v> by reverse "
                     f"mode = {w.reference:.10g} (abs. error {w.abs_error:.3g}, rel. error "
                     f"{w.relative_error:.3g}, tolerance {w.tolerance:.3g})")
@@ -121,13 +126,45 @@ class Comparison:
 # ---------------------------------------------------------------------------
 # All comparisons of one check
 
+@dataclass
+class FDCoverage:
+    """What finite differences compared in a check: `by` "elements" (each
+    input element along its coordinate), "directions" (<g, v> along random
+    +-1 directions v over all elements) or "sample" (check_grads: some
+    elements; its exact references see all); `compared` elements or directions
+    out of `size` input elements; `uncovered` maps element (or "every
+    element") to why finite differences could not check it; `miss_probability`
+    bounds the chance that a gradient wrong by more than 2 x `threshold` in
+    some element passes (0 element by element, where each element is
+    compared; None for a sample); `kinks` counts directions along which a kink was seen."""
+    by: str
+    compared: int
+    size: int
+    uncovered: dict
+    miss_probability: float
+    threshold: float | None = None
+    kinks: int = 0
+
+    def __str__(self):
+        if self.by == "elements":
+            text = f"finite differences: {self.compared} of {self.size} input elements, one by one"
+        elif self.by == "sample":
+            text = f"finite differences: a random sample of {self.compared} of {self.size} input elements"
+        else:
+            text = (f"finite differences: {self.compared} random +-1 directions over all {self.size} input "
+                    f"elements (miss probability <= {self.miss_probability:.2g} for an error above "
+                    f"{2 * self.threshold:.3g})")
+        return text + ("; not covered: " + ", ".join(self.uncovered) if self.uncovered else "")
+
+
 class CheckResult:
     """`.ok`, `.table` (one row per comparison), `.worst`, a readable
     `str()` and `.raise_if_failed()`."""
 
-    def __init__(self, title, comparisons, dtype, notes=(), hints=()):
+    def __init__(self, title, comparisons, dtype, notes=(), hints=(), fd_coverage=None):
         self.title, self.comparisons, self.dtype = title, list(comparisons), np.dtype(dtype)
         self.notes, self.hints = list(notes), list(hints)
+        self.fd_coverage = fd_coverage      # an FDCoverage, or None where finite differences did not run
 
     @property
     def ok(self) -> bool:
@@ -176,6 +213,36 @@ class CheckResult:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self):
+        """The report for Jupyter: the verdict in colour, failures, hints and
+        notes as lists, the table with its failed rows marked."""
+        n = len(self.comparisons)
+        if self.ok:
+            verdict, colour = f"{'all ' + str(n) + ' comparisons' if n > 1 else 'the one comparison'} passed", "#1a7f37"
+        else:
+            verdict, colour = f"FAILED {len(self.failures)} of {n} comparisons", "#cf222e"
+        parts = [f'<div class="fwdrev-check"><p style="font-weight:bold;color:{colour}">'
+                 f"{html.escape(self.title)}, {self.dtype.name}: {verdict}</p>"]
+        for label, items in (("FAIL", [c.describe() for c in sorted(self.failures, key=lambda c: -c.score)]),
+                             ("hint", self.hints), ("note", self.notes)):
+            if items:
+                parts.append("<ul>" + "".join(f"<li><b>{label}</b> {html.escape(item)}</li>" for item in items)
+                             + "</ul>")
+        if self.comparisons:
+            columns = ["check", "against", "argument", "max_abs_error", "max_rel_error", "tolerance", "passed",
+                       "kinks"]
+            head = "".join(f"<th>{c}</th>" for c in columns)
+            rows = []
+            for c in self.comparisons:
+                row = c.row()
+                cells = "".join(f"<td>{row[k]:.3g}</td>" if isinstance(row[k], float) else
+                                f"<td>{html.escape(str(row[k]))}</td>" for k in columns)
+                style = "" if c.passed else ' style="background:#ffebe9"'
+                rows.append(f"<tr{style}>{cells}</tr>")
+            parts.append(f'<table class="fwdrev-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
+                         "</tbody></table>")
+        return "".join(parts) + "</div>"
 
     def raise_if_failed(self):
         if not self.ok:

@@ -10,7 +10,8 @@ AssertionError whose message is the full report (which check, where, by how
 much), so pytest shows it as it shows any failed assert.
 """
 
-from .check import check_backward, check_gradient, check_grads
+from .check import check_grads
+from .handwritten import check_backward, check_gradient
 from .result import GradientCheckError
 
 __all__ = ["assert_gradients_close", "assert_backward_close", "GradCheck", "GradientCheckError"]

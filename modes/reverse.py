@@ -557,6 +557,20 @@ class Trace:
 
     __repr__ = __str__
 
+    def _repr_html_(self):
+        """The staged listing as an HTML table, for Jupyter: one row per step."""
+        import html
+        head = "<th>step</th><th>stage</th><th>value</th>" + ("<th>gradient</th>" if self.gradients is not None else "")
+        rows = []
+        for i, record in enumerate(self.records):
+            stage = (f"{self.names[i]} = input" if record.op is None else
+                     f"{self.names[i]} = {record.op.name}({', '.join(self._argument_names(record))})")
+            cells = [str(i), stage, _short(record.out)]
+            if self.gradients is not None:
+                cells.append(f"d{self.names[i]} = {_short(self.gradients[i])}")
+            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        return f'<table class="fwdrev-trace"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
 
 def _short(value):
     value = ops.strip(value)

@@ -103,6 +103,13 @@ class Circuit:
         _render(self, str(path), extension)
         return str(path)
 
+    def _repr_svg_(self):
+        """The diagram inline in Jupyter, as SVG (real, searchable text)."""
+        import io
+        buffer = io.BytesIO()
+        _render(self, buffer, "svg")
+        return buffer.getvalue().decode("utf-8")
+
 
 # ---------------------------------------------------------------------------
 # From a trace to a circuit

@@ -156,16 +156,22 @@ def test_float32_inputs_get_float32_tolerances_and_a_warning():
     assert tolerance > 100 * np.finfo(np.float64).eps * 1e6          # float32-sized
 
 
-def test_large_inputs_use_a_random_sample_of_coordinates():
+def test_large_inputs_beyond_the_budget_use_a_random_sample_of_coordinates():
     from comparisons.check import FD_FULL_LIMIT
     x = np.random.default_rng(1).normal(size=(20, 15))
     assert x.size > FD_FULL_LIMIT
-    result = check_grads(lambda x: np.tanh(x) @ np.arange(15.0), (x,))
+    result = check_grads(lambda x: np.tanh(x) @ np.arange(15.0), (x,), fd_budget=0.0)
     assert result.ok, str(result)
-    wrong = check_gradient(lambda x: np.sum(x ** 2), lambda x: 2.001 * x, x, against=("fd",))
+    assert result.fd_coverage.by == "sample" and result.fd_coverage.compared == 64
+    assert any("random sample of 64 of the 300" in note and "exact references checked them" in note
+               for note in result.notes)
+    assert not any("undefined" in note for note in result.notes)   # unsampled is not undefined
+    # within the budget (a cheap f): every element, so the worst is the true worst
+    assert check_grads(lambda x: np.tanh(x) @ np.arange(15.0), (x,), fd_budget=600.0).fd_coverage.by == "elements"
+    wrong = check_gradient(lambda x: np.sum(x ** 2), lambda x: 2.001 * x, x, against=("fd",), fd_budget=600.0)
     (row,) = wrong.comparisons
     assert not row.passed
-    assert row.worst.value == pytest.approx(2.001 * x[row.worst.index])
+    assert row.worst.index == np.unravel_index(np.argmax(np.abs(x)), x.shape)
     assert row.worst.reference == pytest.approx(2 * x[row.worst.index], rel=1e-8)
 
 
@@ -493,7 +499,7 @@ def test_gradients_out_of_order_are_named():
     def swapped(dout, cache):
         dx, dw, db = layers.affine_backward(dout, cache)
         return dw, dx, db
-    with pytest.raises(ValueError, match=r"for x of shape \(3, 4\).*the one returned for w has it"):
+    with pytest.raises(ValueError, match=r"for x of shape \(3, 4\).*the one returned for w has the shape of x: are they in the order"):
         check_backward(layers.affine_forward, swapped, x, w, b)
 
 
