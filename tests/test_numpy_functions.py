@@ -16,8 +16,15 @@ import modes
 from comparisons import check_grads
 
 jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
+
+
+@pytest.fixture(autouse=True)
+def jax_in_double_precision():
+    """JAX's twins run in float64 as ours do; scoped to each test, so that no
+    other test file finds JAX's global precision changed."""
+    with jax.enable_x64(True):
+        yield
 
 rng = np.random.default_rng(15)
 X = rng.uniform(-2, 2, (3, 4))          # a matrix

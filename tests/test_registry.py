@@ -123,13 +123,22 @@ def test_batched_rules_equal_one_direction_at_a_time(name, k):
             np.testing.assert_allclose(batched.value[d], single, rtol=1e-12, atol=1e-12)
 
 
+# jax.scipy.special has no Bessel functions of real order (only i0, i0e, i1,
+# i1e): these are checked against finite differences alone. odeint's twin is
+# in tests/test_odeint.py.
+NO_JAX_TWIN = {"iv", "ive", "j0", "j1", "jv", "kv", "kve", "y0", "y1", "yn", "yv", "odeint"}
+
+
 def test_every_op_is_complete():
     """Each op has both rules (or neither: piecewise constant), a JAX twin, a
     cost and a test domain or examples."""
     for op in built_in_ops():
         assert (op.jvp is None) == (op.vjp is None), f"{op.name}: one rule missing"
-        assert callable(op.jax), f"{op.name}: no JAX twin"
+        assert callable(op.jax) or op.name in NO_JAX_TWIN, f"{op.name}: no JAX twin"
+        assert op.name not in NO_JAX_TWIN or op.jax is None, f"{op.name} has a JAX twin now"
         assert callable(op.cost), f"{op.name}: no cost model"
+        if op.name in CHECKED_ELSEWHERE:
+            continue
         args, params = cases(op)[0]
         flops = op.cost(op.impl(*args, **params), *args, **params)
         assert isinstance(flops, (int, np.integer)) and flops >= 0, f"{op.name}: cost {flops!r}"
