@@ -157,6 +157,9 @@ def jacobian(f, argnums=0, chunk=None):
         leaves, rebuild = flatten(tuple(args[i] for i in nums))
         label = f"argument {nums[0]}" if single else "a differentiated argument"
         leaves = [as_differentiable(x, label) for x in leaves]
+        if any(np.iscomplexobj(x) for x in leaves):
+            raise TypeError(f"{label} is complex: forward.jacobian and forward.grad take real inputs (as "
+                            "jax.jacfwd). Use reverse.grad, or forward.jvp with complex tangents")
         n = sum(size_of(x) for x in leaves)
         step = chunk_size(chunk, n)
 

@@ -185,9 +185,9 @@ class ArrayInterface(Box):
     def astype(self, dtype):
         return ops.astype(self, dtype)
 
-    # real arrays: their real part and conjugate are themselves
-    real = property(lambda self: self)
-    def conj(self): return self
+    real = property(lambda self: ops.real(self))
+    imag = property(lambda self: ops.imag(self))
+    def conj(self): return ops.conj(self)
     conjugate = conj
     def any(self, *args, **kwargs): return np.any(ops.strip(self), *args, **kwargs)
     def all(self, *args, **kwargs): return np.all(ops.strip(self), *args, **kwargs)

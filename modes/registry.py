@@ -248,6 +248,15 @@ def float_dtype(x):
     return dtype if dtype.kind in "fc" else np.dtype(np.float64)     # floating or complex
 
 
+def is_complex(x) -> bool:
+    """x holds complex values (a box: its innermost value does)."""
+    if type(x) is np.ndarray:
+        return x.dtype.kind == "c"
+    if type(x) is float:
+        return False
+    return isinstance(x, complex) or np.iscomplexobj(strip(x))
+
+
 def shape_of(x) -> tuple:
     """x's shape; () for a Python number. (The engines' hottest paths spell
     it `getattr(x, "shape", ())` in place: the same, without a Python call.)"""
@@ -290,7 +299,11 @@ def vjp_of(op: Op, cotangent, argnum, out, args, params):
     ct = op.vjp(cotangent, argnum, out, *args, **params)
     if ct is None:
         return None
-    shape = getattr(args[argnum if type(argnum) is int else argnum[0]], "shape", ())
+    arg = args[argnum if type(argnum) is int else argnum[0]]
+    if is_complex(ct) and not is_complex(arg):
+        # a real input's cotangent is real (ops/complex.py: the functional Re(c dx))
+        ct = apply(REGISTRY["real"], ct)
+    shape = getattr(arg, "shape", ())
     ct_shape = getattr(ct, "shape", ())
     if ct_shape == shape:
         return ct

@@ -417,7 +417,7 @@ class _Pullback:
         read-only view or the caller's cotangent passed through)."""
         if ct is None:
             zero_shape = shape_of(leaf.value) if batch is None else (batch,) + shape_of(leaf.value)
-            return np.zeros(zero_shape, np.result_type(leaf.value)) if zero_shape else 0.0
+            return np.zeros(zero_shape, np.result_type(leaf.value)) if zero_shape else 0.0 * leaf.value
         if batch is not None:
             ct = unbatched(ct, batch)
         elif isinstance(leaf.value, float):
@@ -464,6 +464,9 @@ def value_and_grad(f, argnums=0):
             seed = 1.0     # d out / d out, for a Python or NumPy float64 output
             if not isinstance(value, float):
                 dtype = np.result_type(ops.strip(value))
+                if dtype.kind == "c":
+                    raise TypeError("grad needs a real output (as jax.grad); this one is complex. Take "
+                                    "np.real, np.abs or the like of it, or use vjp with a complex cotangent")
                 if dtype.kind not in "fc":
                     raise TypeError(f"grad needs a floating-point output (as jax.grad); this one returned "
                                     f"dtype {dtype}, which does not depend on the inputs")

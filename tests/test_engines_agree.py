@@ -6,15 +6,14 @@ import pytest
 
 from modes import forward, reverse
 from modes.registry import REGISTRY
-from test_registry import _argnums, case_ids, cases
+from test_registry import _argnums, case_ids, cases, realified
 
 
 @pytest.mark.parametrize("name,k", case_ids())
 def test_forward_and_reverse_jacobians_agree_on_each_op(name, k):
     op = REGISTRY[name]
     args, params = cases(op)[k]
-    argnums = tuple(_argnums(op, args))
-    f = lambda *xs: op(*xs, **params)
+    f, args, argnums = realified(op, args, params, tuple(_argnums(op, args)))
     jac_forward = forward.jacobian(f, argnums=argnums)(*args)
     jac_reverse = reverse.jacobian(f, argnums=argnums)(*args)
     for a, b in zip(jac_forward, jac_reverse):

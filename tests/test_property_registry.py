@@ -26,6 +26,7 @@ settings.load_profile(os.environ.get("FWDREV_HYPOTHESIS_PROFILE", "fast"))
 
 from comparisons import check_grads  # noqa: E402
 from modes.registry import REGISTRY  # noqa: E402
+from test_registry import realified  # noqa: E402
 
 OPS = sorted(REGISTRY)      # what is registered when the tests are collected
 
@@ -72,8 +73,8 @@ def test_op_agrees_with_jax_and_finite_differences(name, data):
         pytest.skip(f"op {name!r} has neither a domain nor examples: give it one to be covered")
     args, params = data.draw(strategy, label="args, params")
     differentiable = tuple(i for i in range(len(args)) if i not in op.nondiff)
-
-    def f(*xs):
-        return op(*xs, **params)
+    # complex arguments and outputs as their real and imaginary parts: finite
+    # differences and JAX's jacobians compare real functions
+    f, args, differentiable = realified(op, args, params, differentiable)
     f.__name__ = name
     check_grads(f, args, argnums=differentiable).raise_if_failed()

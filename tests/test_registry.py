@@ -6,6 +6,11 @@ a new op is covered by registering it.
   domains (|f'''| is small there), so 1e-6 relative is a safe margin.
 - VJP rule against the JVP rule by the dot-product identity <u, J t> = <J^T u, t>.
 - Batched (chunked) application of both rules against one direction at a time.
+
+Complex values (fft, real/imag/conj/abs of complex input) are tested with
+JAX's pairing: a cotangent u of a complex output stands for the functional
+v -> Re <u, v>, so the identity reads Re <u, J t> = Re <J^T u, t>, with
+complex random u and t where the output and the argument are complex.
 """
 
 import numpy as np
@@ -50,6 +55,26 @@ def test_every_differentiable_op_has_generated_cases_or_says_where_it_is_checked
     assert sorted(uncovered) == sorted(CHECKED_ELSEWHERE)
 
 
+def realified(op, args, params, argnums):
+    """op(*args) as a function of real arrays only, for checks that compare
+    real Jacobians (jax.jacfwd and jacrev take real inputs and outputs): a
+    complex argument becomes its real and imaginary parts, a complex output
+    its real and imaginary parts stacked. Returns (f, real args, argnums)."""
+    real_args, slots, nums = [], [], []
+    for i, a in enumerate(args):
+        split = i in argnums and np.iscomplexobj(a)
+        slots.append((len(real_args), split))
+        if i in argnums:
+            nums.extend(range(len(real_args), len(real_args) + 1 + split))
+        real_args.extend([np.real(a), np.imag(a)] if split else [a])
+
+    def f(*xs):
+        full = [xs[k] + 1j * xs[k + 1] if split else xs[k] for k, split in slots]
+        out = op(*full, **params)
+        return np.stack([np.real(out), np.imag(out)]) if np.iscomplexobj(out) else out
+    return f, tuple(real_args), tuple(nums)
+
+
 def case_ids():
     return [(op.name, k) for op in differentiable_ops() for k in range(len(cases(op)))]
 
@@ -62,8 +87,15 @@ def _central_difference(op, args, params, i, t, h=1e-6):
     def at(step):
         shifted = list(args)
         shifted[i] = args[i] + step * t
-        return np.asarray(op.impl(*shifted, **params), dtype=float)
+        out = np.asarray(op.impl(*shifted, **params))
+        return out if out.dtype.kind == "c" else out.astype(float)
     return (at(h) - at(-h)) / (2 * h)
+
+
+def _random_like(rng, x):
+    """A random direction of x's shape, complex where x is complex."""
+    t = rng.normal(size=shape_of(x))
+    return t + 1j * rng.normal(size=shape_of(x)) if np.iscomplexobj(x) else t
 
 
 def _case(name, k, seed):
@@ -77,7 +109,7 @@ def _case(name, k, seed):
 def test_jvp_rule_matches_central_differences(name, k):
     op, args, params, out, rng = _case(name, k, seed=1)
     for i in _argnums(op, args):
-        t = rng.normal(size=shape_of(args[i]))
+        t = _random_like(rng, args[i])
         tangents = [t if j == i else None for j in range(len(args))]
         tangent = jvp_of(op, tangents, out, args, params)
         expected = _central_difference(op, args, params, i, t)
@@ -88,19 +120,19 @@ def test_jvp_rule_matches_central_differences(name, k):
 @pytest.mark.parametrize("name,k", case_ids())
 def test_vjp_rule_is_the_transpose_of_the_jvp_rule(name, k):
     op, args, params, out, rng = _case(name, k, seed=2)
-    u = rng.normal(size=shape_of(out))
+    u = _random_like(rng, out)
     # a float32 primal gets a float32 cotangent (astype's transpose casts back):
     # then the identity holds to float32 rounding, eps 1.2e-7 over a few terms
     tolerance = 1e-5 if any(np.result_type(a) == np.float32 for a in args) else 1e-10
     for i in _argnums(op, args):
-        t = rng.normal(size=shape_of(args[i]))
+        t = _random_like(rng, args[i])
         tangents = [t if j == i else None for j in range(len(args))]
-        lhs = np.sum(u * jvp_of(op, tangents, out, args, params))          # <u, J t>
+        lhs = np.real(np.sum(u * jvp_of(op, tangents, out, args, params)))     # Re <u, J t>
         cotangent = vjp_of(op, u, i, out, args, params)
         # un-broadcast: the argument's shape, or one that broadcasts to it (lazily,
         # as a sum's transpose hands it back)
         cotangent = np.broadcast_to(cotangent, shape_of(args[i]))
-        rhs = np.sum(cotangent * t)                                        # <J^T u, t>
+        rhs = np.real(np.sum(cotangent * t))                                   # Re <J^T u, t>
         assert lhs == pytest.approx(rhs, rel=tolerance, abs=tolerance), f"{name}: argument {i}"
 
 
@@ -109,14 +141,14 @@ def test_batched_rules_equal_one_direction_at_a_time(name, k):
     op, args, params, out, rng = _case(name, k, seed=3)
     directions = 3
     for i in _argnums(op, args):
-        tangents = rng.normal(size=(directions,) + shape_of(args[i]))
+        tangents = np.stack([_random_like(rng, args[i]) for _ in range(directions)])
         batched = jvp_of(op, [Batched(tangents) if j == i else None for j in range(len(args))],
                          out, args, params)
         for d in range(directions):
             single = jvp_of(op, [tangents[d] if j == i else None for j in range(len(args))],
                             out, args, params)
             np.testing.assert_allclose(batched.value[d], single, rtol=1e-12, atol=1e-12)
-        cotangents = rng.normal(size=(directions,) + shape_of(out))
+        cotangents = np.stack([_random_like(rng, out) for _ in range(directions)])
         batched = vjp_of(op, Batched(cotangents), i, out, args, params)
         for d in range(directions):
             single = vjp_of(op, cotangents[d], i, out, args, params)

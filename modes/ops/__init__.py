@@ -13,6 +13,8 @@ from .elementwise import (absolute, add, arccos, arccosh, arcsin, arcsinh, arcta
                           arctanh, ceil, clip, cos, cosh, exp, exp2, expm1, floor, hypot, log, log1p,
                           log2, log10, maximum, minimum, mul, neg, power, reciprocal, relu, round_, floor_divide, remainder,
                           sigmoid, sign, sin, sinh, sqrt, square, strip, sub, tan, tanh, truediv, where)
+from .complex import absolute, angle, conj, imag, real  # noqa: F401,E402  (complex-aware; after elementwise)
+from . import fft  # noqa: F401,E402
 from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, trace, vdot  # noqa: F401
 from .reductions import (cumsum, logsumexp, max, mean, min, prod, softmax, std, sum,  # noqa: F401
                          var)

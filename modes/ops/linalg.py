@@ -14,7 +14,8 @@ import numpy as np
 
 from ..registry import FLOP_COUNTERS, Op, apply, count, implements, register, shape_of, size_of
 from . import domains
-from .elementwise import ADD, absolute, add, mul, sqrt
+from .complex import absolute, squared_modulus
+from .elementwise import ADD, add, mul, sqrt
 from .reductions import max as max_
 from .reductions import min as min_
 from .reductions import sum as sum_
@@ -338,20 +339,20 @@ def norm(x, ord=None, axis=None, keepdims=False):
     spectral and nuclear norms need an SVD: no rule."""
     ndim = len(shape_of(x))
     if axis is None and ord is None:           # the 2-norm of all elements
-        return sqrt(sum_(mul(x, x), axis=None, keepdims=keepdims))
+        return sqrt(sum_(squared_modulus(x), axis=None, keepdims=keepdims))
     if axis is None:
         if ndim not in (1, 2):
             raise ValueError("Improper number of dimensions to norm.")
         axis = tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     if len(axes) == 1 and ord in (None, 2):
-        return sqrt(sum_(mul(x, x), axis=axes, keepdims=keepdims))
+        return sqrt(sum_(squared_modulus(x), axis=axes, keepdims=keepdims))
     if len(axes) == 1 and ord == 1:
         return sum_(absolute(x), axis=axes, keepdims=keepdims)
     if len(axes) == 1 and ord in (np.inf, "inf"):
         return max_(absolute(x), axis=axes, keepdims=keepdims)
     if len(axes) == 2 and ord in (None, "fro"):
-        return sqrt(sum_(mul(x, x), axis=axes, keepdims=keepdims))
+        return sqrt(sum_(squared_modulus(x), axis=axes, keepdims=keepdims))
     if len(axes) == 2 and ord in (1, -1, np.inf, -np.inf):
         rows, columns = (a % ndim for a in axes)
         summed_over, extreme_over = (rows, columns) if ord in (1, -1) else (columns, rows)

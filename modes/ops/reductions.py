@@ -11,8 +11,9 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedFunction
-from ..registry import Op, apply, implements, input_size_cost, linear, passes_through, register, shape_of
+from ..registry import Op, apply, implements, input_size_cost, is_complex, linear, passes_through, register, shape_of
 from . import domains
+from .complex import squared_modulus
 from .elementwise import add, equal_zero, exp, float_dtype, maximum, minimum, mul, sqrt, strip, sub, truediv
 from .elementwise import where as choose
 from .shape import astype, axes_of, concatenate, getitem, inverse_permutation, moveaxis, reshape, transpose
@@ -303,7 +304,13 @@ def logsumexp(x, axis=None, keepdims=False):
 
 @implements(np.var)
 def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
-    """np.var's signature: (x, axis=None, dtype=None, out=None, ddof=0, keepdims=False)."""
+    """np.var's signature: (x, axis=None, dtype=None, out=None, ddof=0, keepdims=False).
+    Of complex x it is real, the mean |x - mean|^2 (as NumPy): a lowering."""
+    if is_complex(x):
+        refuse_options("var", out=out, dtype=dtype, **options)
+        axes = normalize_axis(axis, len(shape_of(x)))
+        deviations = squared_modulus(sub(x, mean(x, axis=axes, keepdims=True)))
+        return mul(sum(deviations, axis=axes, keepdims=keepdims), 1.0 / (_reduced_count(x, axes) - ddof))
     return _reduce(VAR, x, axis, dtype, keepdims, dict(options, out=out), ddof=ddof)
 
 
