@@ -217,17 +217,21 @@ def ihfft(a, n=None, axis=-1, norm=None, out=None):
     return conj(real_transform(a, _one(n), (axis,), SWAPPED[_norm(norm)]))
 
 
+def _roll_by_half(x, axes, direction):
+    """A roll by n // 2 (direction +1) or back (-1) along each axis: linear,
+    so fftshift's transpose is ifftshift."""
+    axes = tuple(range(len(shape_of(x)))) if axes is None else tuple(np.atleast_1d(axes).tolist())
+    return roll(x, [direction * (shape_of(x)[a] // 2) for a in axes], axes)
+
+
 @implements(np.fft.fftshift)
 def fftshift(x, axes=None):
-    """A roll by n // 2 along each axis: linear, its transpose is ifftshift."""
-    axes = tuple(range(len(shape_of(x)))) if axes is None else np.atleast_1d(axes).tolist()
-    return roll(x, [shape_of(x)[a] // 2 for a in axes], tuple(axes))
+    return _roll_by_half(x, axes, +1)
 
 
 @implements(np.fft.ifftshift)
 def ifftshift(x, axes=None):
-    axes = tuple(range(len(shape_of(x)))) if axes is None else np.atleast_1d(axes).tolist()
-    return roll(x, [-(shape_of(x)[a] // 2) for a in axes], tuple(axes))
+    return _roll_by_half(x, axes, -1)
 
 
 passes_through(np.fft.fftfreq, np.fft.rfftfreq)
