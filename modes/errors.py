@@ -16,6 +16,12 @@ class UnsupportedFunction(TypeError):
     fwdrev's rule does not take: refused, never differentiated wrongly."""
 
 
+class LostDerivative(TypeError):
+    """A box handed to code that keeps only its value (stored into a plain
+    NumPy array, X.dot(W) with a plain X, float(), math.exp, SciPy's Python
+    functions): refused, with the user's line and the rewrite (idioms.py)."""
+
+
 def qualified_name(function):
     """A NumPy or SciPy function as the user called it: 'numpy.linalg.inv',
     'scipy.special.erf' (SciPy's ufuncs carry no module: found by name)."""

@@ -13,15 +13,18 @@ the rest as constants, so `D(x -> x * D(y -> x + y)(1))(1) == 1`.
 """
 
 import functools
+import sys
 
 import numpy as np
 
 from . import ops
 from .batching import Batched, unbatched
+from .idioms import numpy_replaced
 from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .pytree import flatten, flatten_like
-from .registry import Box, Tag, apply, as_constants, evaluate, float_dtype, jvp_of, shape_of, size_of
+from .writes import link_if_view
+from .registry import LIVE_CALLS, Box, Tag, apply, as_constants, evaluate, float_dtype, jvp_of, shape_of, size_of
 
 
 # The default chunk: all directions in one pass while the seed stays under this
@@ -32,7 +35,8 @@ MAX_SEED_ELEMENTS = 2 ** 23
 class Dual(ArrayInterface):
     """A primal value with its tangent (or a chunk of K tangents, leading axis)."""
 
-    __slots__ = ("primal", "tangent", "tag", "chunked")
+    # (view_of, views: see writes.py; unset until a view is made)
+    __slots__ = ("primal", "tangent", "tag", "chunked", "view_of", "views", "__weakref__")
 
     def __init__(self, primal, tangent, tag=None, chunked=None):
         if tag is None:   # made by a user: check it, and give it a tag of its own
@@ -53,6 +57,31 @@ class Dual(ArrayInterface):
 
     def __repr__(self):
         return f"Dual(primal={self.primal!r}, tangent={self.tangent!r})"
+
+    def owns_memory(self):
+        """Nothing else holds this box's arrays: a write may reuse their memory."""
+        primal, tangent = self.primal, self.tangent
+        # three references each: this box's slot, the local name, getrefcount's argument
+        return (type(primal) is np.ndarray and type(tangent) is np.ndarray
+                and primal.base is None and tangent.base is None
+                and primal.flags.writeable and tangent.flags.writeable
+                and sys.getrefcount(primal) == 3 and sys.getrefcount(tangent) == 3)
+
+    def become(self, new):
+        """Rebind this box to `new`, the result of a write into it."""
+        if type(new) is Dual and new.tag is self.tag:
+            self.primal, self.tangent, self.chunked = new.primal, new.tangent, new.chunked
+        elif not self.tag.alive and not isinstance(new, Box):    # escaped: a plain value
+            self.primal = new
+        else:
+            raise TypeError(f"cannot write a {type(new).__name__} into a Dual array of another call")
+
+    def constant(self, value):
+        """`value` with a zero tangent of this box's call (np.zeros_like(x) for a dual x)."""
+        if not self.tag.alive:
+            return value
+        chunk = shape_of(self.tangent)[:1] if self.chunked else ()
+        return Dual(value, np.zeros(chunk + shape_of(value), float_dtype(value)), self.tag, self.chunked)
 
     def lift(self, op, args, params):
         tag = self.tag
@@ -78,9 +107,11 @@ class Dual(ArrayInterface):
         tangent = jvp_of(op, tangents, out, primals, params)
         if tangent is None:
             return out
-        if chunk:
-            return Dual(out, unbatched(tangent, chunk), tag, True)
-        return Dual(out, tangent, tag, False)
+        result = Dual(out, unbatched(tangent, chunk), tag, True) if chunk else Dual(out, tangent, tag, False)
+        # a view of an argument's array (x[0], x.T), or the array itself: linked (see writes.py)
+        if out.base is not None or out is primals[0] if type(out) is np.ndarray else isinstance(out, Box):
+            link_if_view(result, op, args, params)
+        return result
 
 
 def _checked_tangent(primal, tangent):
@@ -118,10 +149,15 @@ def jvp(f, primals, tangents):
         raise ValueError("jvp: all tangents must carry the same number of directions "
                          f"(leading axes seen: {sorted(map(str, chunks))})")
     chunk = chunks.pop() if chunks else None
+    call = (tag, Dual(0.0, 0.0 if chunk is None else np.zeros(chunk), tag, chunk is not None).constant)
+    LIVE_CALLS.append(call)
     try:
         out = f(*rebuild(duals))
+    except ValueError as error:
+        raise numpy_replaced(error)
     finally:
         tag.alive = False
+        LIVE_CALLS.remove(call)
     out_leaves, rebuild_out = flatten(out)
     values, out_tangents = [], []
     for leaf in out_leaves:

@@ -10,8 +10,9 @@ import math
 
 import numpy as np
 
-from . import ops
+from . import ops, writes
 from .errors import UnsupportedFunction, qualified_name
+from .idioms import lost_derivative
 from .registry import NUMPY_TABLE, Box, escaped_value
 
 
@@ -52,6 +53,8 @@ class ArrayInterface(Box):
 
     # NumPy protocols ------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "at" and ufunc is np.add:
+            return writes.add_at(*inputs)
         if method != "__call__":
             raise _unsupported(f"{qualified_name(ufunc)}.{method}")
         if kwargs and kwargs.pop("out", None) is not None:
@@ -81,21 +84,17 @@ class ArrayInterface(Box):
     def __array__(self, dtype=None, copy=None):
         if not self.tag.alive:    # escaped from a finished call: its value
             return np.asarray(escaped_value(self), dtype)
-        raise TypeError(
-            f"a {type(self).__name__} cannot become a plain NumPy array: its derivative would be "
-            "lost. Keep it in NumPy functions, or read its value (.primal for a Dual, .value for a "
-            "traced value) if you really mean to drop the derivative.")
+        raise lost_derivative("array", f"differentiable value (a {type(self).__name__})")
 
-    def _plain_scalar(self, kind):
+    def _plain_scalar(self, kind, conversion):
         if not self.tag.alive:    # escaped from a finished call: its value
             return kind(escaped_value(self))
-        raise TypeError(f"{kind.__name__}() of a {type(self).__name__} would drop its derivative; "
-                        "keep it as an array, or read .primal / .value explicitly")
+        raise lost_derivative(conversion, f"differentiable value (a {type(self).__name__})")
 
-    def __float__(self): return self._plain_scalar(float)
-    def __int__(self): return self._plain_scalar(int)
-    def __complex__(self): return self._plain_scalar(complex)
-    def __index__(self): return self._plain_scalar(int)
+    def __float__(self): return self._plain_scalar(float, "float")
+    def __int__(self): return self._plain_scalar(int, "int")
+    def __complex__(self): return self._plain_scalar(complex, "complex")
+    def __index__(self): return self._plain_scalar(int, "index")
 
     def __bool__(self):
         return bool(ops.strip(self))
@@ -106,9 +105,18 @@ class ArrayInterface(Box):
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    def __setitem__(self, index, value):
-        raise TypeError("differentiable arrays cannot be assigned in place (x[i] = v); build a new "
-                        "array instead: np.where(mask, v, x), np.concatenate, or x + scatter")
+    # in-place writes: recorded as functional updates (see writes.py)
+    def __setitem__(self, index, value): writes.write(self, index, value)
+    def __iadd__(self, other): return writes.augmented_assign(self, ops.add, other)
+    def __isub__(self, other): return writes.augmented_assign(self, ops.sub, other)
+    def __imul__(self, other): return writes.augmented_assign(self, ops.mul, other)
+    def __itruediv__(self, other): return writes.augmented_assign(self, ops.truediv, other)
+    def __ipow__(self, other): return writes.augmented_assign(self, ops.power, other)
+    def fill(self, value): writes.write(self, Ellipsis, value)
+
+    def sort(self, axis=-1, kind=None, order=None):
+        """In place, as ndarray.sort: the sorted values written back."""
+        writes.write(self, Ellipsis, ops.sort(self, axis))
 
     # arithmetic operators --------------------------------------------------------
     def __add__(self, other): return ops.add(self, other)
@@ -161,13 +169,22 @@ class ArrayInterface(Box):
     def min(self, *args, **kwargs): return ops.min(self, *args, **kwargs)
     def var(self, *args, **kwargs): return ops.var(self, *args, **kwargs)
     def std(self, *args, **kwargs): return ops.std(self, *args, **kwargs)
-    def cumsum(self, axis=None): return ops.cumsum(self, axis)
+    def cumsum(self, axis=None, dtype=None, out=None): return ops.cumsum(self, axis, dtype, out)
+    def cumprod(self, axis=None, dtype=None, out=None): return ops.cumprod(self, axis, dtype, out)
     def dot(self, other): return ops.dot(self, other)
     def clip(self, min=None, max=None): return ops.clip(self, min, max)
-    def ravel(self): return ops.ravel(self)
-    def copy(self): return self      # values under a transformation are never written in place
+    def copy(self, order="C"): return ops.copy(self)
     def round(self, decimals=0): return ops.round_(self, decimals)
-    flatten = ravel
+    def take(self, indices, axis=None): return ops.take(self, indices, axis)
+    def nonzero(self): return np.nonzero(ops.strip(self))
+    @property
+    def mT(self): return ops.swapaxes(self, -1, -2)
+
+    def ravel(self, order="C"):
+        return self.reshape(-1, order=order)
+
+    def flatten(self, order="C"):
+        return ops.copy(self.ravel(order))     # (always a copy, as ndarray.flatten)
     def squeeze(self, axis=None): return ops.squeeze(self, axis)
     def argmax(self, axis=None): return np.argmax(ops.strip(self), axis=axis)
     def argmin(self, axis=None): return np.argmin(ops.strip(self), axis=axis)
@@ -176,14 +193,23 @@ class ArrayInterface(Box):
     def repeat(self, repeats, axis=None): return ops.repeat(self, repeats, axis)
     def trace(self, offset=0, axis1=0, axis2=1): return ops.trace(self, offset, axis1, axis2)
 
-    def reshape(self, *shape):
-        return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+    def reshape(self, *shape, order="C"):
+        shape = shape[0] if len(shape) == 1 else shape
+        if _memory_order(self, order) == "F":      # Fortran order: reversed axes, reshaped, reversed back
+            return ops.transpose(ops.reshape(ops.transpose(self), tuple(np.atleast_1d(shape))[::-1]))
+        return ops.reshape(self, shape)
 
     def transpose(self, *axes):
         return ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
 
-    def astype(self, dtype):
-        return ops.astype(self, dtype)
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        """As ndarray.astype: a copy unless copy=False finds the dtype already
+        right (dropout's `out.astype(x.dtype, copy=False)`)."""
+        if not np.can_cast(self.dtype, dtype, casting=casting):
+            raise TypeError(f"Cannot cast array data from {self.dtype!r} to {np.dtype(dtype)!r} according to the "
+                            f"rule {casting!r}")
+        cast = ops.astype(self, dtype)
+        return ops.copy(cast) if cast is self and copy else cast
 
     real = property(lambda self: ops.real(self))
     imag = property(lambda self: ops.imag(self))
@@ -193,11 +219,22 @@ class ArrayInterface(Box):
     def all(self, *args, **kwargs): return np.all(ops.strip(self), *args, **kwargs)
 
 
+def _memory_order(box, order):
+    """NumPy's order= of reshape and ravel: 'C' or 'F' ('A' and 'K': F for
+    an array laid out in Fortran order only)."""
+    if order in ("A", "K"):
+        flags = np.asarray(ops.strip(box)).flags
+        return "F" if flags.f_contiguous and not flags.c_contiguous else "C"
+    if order not in ("C", "F"):
+        raise ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+    return order
+
+
 def _no_rule(name):
     """ndarray's .name on a box: an AttributeError that says why (a property,
     not __getattr__: a class with __getattr__ loses CPython's fast attribute
     loads, which cost the scalar Rosenbrock gradient 15%)."""
-    dropping = name in ("item", "tolist", "tobytes", "fill", "itemset", "view", "tofile", "dump", "dumps")
+    dropping = name in ("item", "tolist", "tobytes", "itemset", "view", "tofile", "dump", "dumps")
 
     def refuse(self):
         raise AttributeError(

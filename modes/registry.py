@@ -38,7 +38,7 @@ class Op:
     """One primitive: the primal and everything needed to differentiate it."""
 
     __slots__ = ("name", "impl", "jvp", "vjp", "jax", "cost", "domain",
-                 "examples", "nondiff", "batch", "elementwise", "partials", "vjp_into", "saves_args",
+                 "examples", "nondiff", "batch", "elementwise", "partials", "vjp_into", "vjp_in_place", "saves_args",
                  "saves_out", "bilinear")
 
     def __init__(self, name, impl, *, jvp, vjp, jax, cost, domain=None, examples=None,
@@ -59,6 +59,11 @@ class Op:
         # argnum, out, *args, **params) -> True, or False where it does not apply
         # (then the VJP rule runs); getitem (sparse) and matmul (gemm) have one
         self.vjp_into = None
+        # optional: the VJP of the last argument computed in the cotangent's own
+        # memory, (cotangent, argnum, out, *args, **params) -> cotangent; the
+        # walk calls it when it owns the cotangent and nothing reads it after
+        # (setitem zeroes the elements it wrote: no copy of the buffer per write)
+        self.vjp_in_place = None
         # what the VJP rule reads besides shapes: "args", "out", both or neither.
         # A tape keeps only these (the rest as `Unsaved` shapes): its memory is
         # the residuals the backward pass needs, not every intermediate.
@@ -120,6 +125,22 @@ class Tag:
         self.level = Tag._counter
         self.alive = True
         self.warned = False     # an escaped box of this call has been reported
+
+
+# The transformation calls running now, innermost last: (tag, constant), where
+# constant(value) makes `value` a constant box of that call (modes.numpy's
+# np.zeros and friends return one, so that writes of the call's values into
+# it are recorded). Pushed and popped by forward.jvp and reverse's recording.
+LIVE_CALLS: list = []
+
+
+def innermost_constant(value):
+    """`value` as a constant of the innermost transformation call running, or
+    itself outside every call."""
+    for tag, constant in reversed(LIVE_CALLS):
+        if tag.alive:
+            return constant(value)
+    return value
 
 
 def escaped_value(box):

@@ -14,6 +14,7 @@ in any order (forward-over-reverse Hessian-vector products,
 reverse-over-reverse, and no perturbation confusion).
 """
 
+import sys
 import weakref
 from operator import itemgetter
 
@@ -22,11 +23,13 @@ import numpy as np
 from . import ops
 from .batching import Batched, unbatched
 from .forward import assemble_jacobian, basis_chunk, chunk_size
+from .idioms import numpy_replaced
 from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .ops.elementwise import local_gradients
 from .pytree import flatten, flatten_like
-from .registry import (BUILT_IN, FLOP_COUNTERS, REGISTRY, Box, Tag, apply, as_constants, broadcast_cotangent, count, evaluate,
+from .writes import link_if_view
+from .registry import (BUILT_IN, FLOP_COUNTERS, LIVE_CALLS, REGISTRY, Box, Tag, apply, as_constants, broadcast_cotangent, count, evaluate,
                        shape_of, size_of, vjp_of)
 
 
@@ -131,10 +134,31 @@ class Tape(Tag):
 class Traced(ArrayInterface):
     """A value recorded on a tape: its value and the index of its record."""
 
-    __slots__ = ("value", "tag", "index")
+    # (view_of, views: see writes.py; unset until a view is made)
+    __slots__ = ("value", "tag", "index", "view_of", "views", "__weakref__")
 
     def __init__(self, value, tape, index):
-        self.value, self.tag, self.index = value, tape, index
+        self.value, self.tag, self.index = value, tape, index     # index -1: a constant of this tape
+
+    def owns_memory(self):
+        """Nothing else holds this box's array: a write may reuse its memory."""
+        value = self.value
+        # three references: this box's slot, `value`, and getrefcount's argument
+        return (type(value) is np.ndarray and value.base is None and value.flags.writeable
+                and sys.getrefcount(value) == 3)
+
+    def become(self, new):
+        """Rebind this box to `new`, the result of a write into it."""
+        if type(new) is Traced and new.tag is self.tag:
+            self.value, self.index = new.value, new.index
+        elif not self.tag.alive and not isinstance(new, Box):    # escaped: a plain value
+            self.value = new
+        else:
+            raise TypeError(f"cannot write a {type(new).__name__} into a Traced array of another call")
+
+    def constant(self, value):
+        """`value` as a constant of this box's tape (np.zeros_like(x) for a traced x)."""
+        return Traced(value, self.tag, -1) if self.tag.alive else value
 
     @property
     def shape(self):
@@ -173,6 +197,8 @@ class Traced(ArrayInterface):
                 local = local_gradients(op, out, values, parents)
         if op.vjp is None:    # not differentiable: a constant from here on
             return out
+        # a view of an argument's array (x[0], x.T), or the array itself: linked (see writes.py)
+        view = out.base is not None or out is values[0] if type(out) is np.ndarray else isinstance(out, Box)
         # The record keeps what the VJP rule reads (`Op.saves`), the rest as
         # `Unsaved` shapes; scalar records hold Python numbers only.
         records = tape.records
@@ -193,7 +219,10 @@ class Traced(ArrayInterface):
             if type(out) is np.ndarray and not (op.saves_out or tape.keep_all):
                 saved_out = Unsaved(out)
         records.append((op, tuple(values), parents, saved_out, params, local))
-        return Traced(out, tape, len(records) - 1)
+        result = Traced(out, tape, len(records) - 1)
+        if view:
+            link_if_view(result, op, args, params)
+        return result
 
 
 def _all_numbers(values):
@@ -271,6 +300,8 @@ def backward(tape, seeds):
         op, args, parents, out, params, local = records[i]
         if op is None:            # an input: nothing further back
             continue
+        # the walk's own array, read by nothing after this step: a rule may write into it (vjp_in_place)
+        reusable = owned[i] and not keep_all and op.vjp_in_place is not None
         if not keep_all:          # an intermediate's cotangent is spent here: free it for reuse
             cotangents[i] = None
         if local is not None and isinstance(cotangent, float):
@@ -286,7 +317,9 @@ def backward(tape, seeds):
             continue
         if not op.elementwise and getattr(cotangent, "shape", ()) != getattr(out, "shape", ()):
             cotangent = broadcast_cotangent(cotangent, shape_of(out))   # (a lazily broadcast one: a view)
+            reusable = False
         vjp_into = op.vjp_into
+        last = len(parents) - 1
         for argnum, parent in (enumerate(parents) if op.partials is None or len(parents) == 1
                                or (len(parents) == 2 and parents[0] != parents[1]) else _grouped(parents)):
             if parent < 0:        # a constant
@@ -294,16 +327,21 @@ def backward(tape, seeds):
             if vjp_into is not None and owned[parent] and isinstance(cotangent, (np.ndarray, float)) \
                     and vjp_into(cotangents[parent], cotangent, argnum, out, *args, **params):
                 continue
-            contribution = vjp_of(op, cotangent, argnum, out, args, params)
-            if contribution is None:
-                continue
-            if cotangents[parent] is None:
-                cotangents[parent] = contribution
+            if reusable and argnum == last and type(cotangent) is np.ndarray:
+                contribution = op.vjp_in_place(cotangent, argnum, out, *args, **params)
+                fresh = True      # (ct's memory, which this walk owns)
+            else:
+                contribution = vjp_of(op, cotangent, argnum, out, args, params)
+                if contribution is None:
+                    continue
                 # A built-in rule's result that owns its memory and is not the
                 # cotangent passed through is a fresh array: the walk may own it.
-                owned[parent] = (type(contribution) is np.ndarray and contribution is not cotangent
-                                 and contribution.base is None and contribution.flags.writeable
-                                 and op.name in BUILT_IN)
+                fresh = (type(contribution) is np.ndarray and contribution is not cotangent
+                         and contribution.base is None and contribution.flags.writeable
+                         and op.name in BUILT_IN)
+            if cotangents[parent] is None:
+                cotangents[parent] = contribution
+                owned[parent] = fresh
             else:
                 _add_into(cotangents, owned, parent, contribution)
     return cotangents
@@ -359,9 +397,13 @@ def _record(f, args, nums, keep_all=False, copy_inputs=False, kwargs=None):
     if copy_inputs:
         values = [np.array(x) if type(x) is np.ndarray else x for x in values]
     traced = tape.leaves(values)
+    # f may write into its inputs (x[0] = 0 rebinds the box x): the caller's copies stay the inputs
+    handed = [Traced(t.value, tape, t.index) for t in traced]
     full = list(args)
-    for i, value in zip(nums, rebuild(traced)):
+    for i, value in zip(nums, rebuild(handed)):
         full[i] = value
+    call = (tape, lambda value: Traced(value, tape, -1))
+    LIVE_CALLS.append(call)
     try:
         out = f(*full, **(kwargs or {}))
     except BaseException as error:
@@ -373,9 +415,10 @@ def _record(f, args, nums, keep_all=False, copy_inputs=False, kwargs=None):
                 "saves for the backward pass (the inputs, and constants a rule reads, such as W in "
                 "W @ x) are read-only: changing one would silently change the derivative. Build a "
                 "new array instead (y = y * 2, not y *= 2), or pass f a copy it may change") from error
-        raise
+        raise numpy_replaced(error)
     finally:
         tape.alive = False
+        LIVE_CALLS.remove(call)
     return tape, traced, rebuild, out
 
 
@@ -391,7 +434,7 @@ class _Pullback:
         self.out = self.rebuild_out(self.out_values)
 
     def _ours(self, value):
-        return isinstance(value, Traced) and value.tag is self.tape
+        return isinstance(value, Traced) and value.tag is self.tape and value.index >= 0
 
     def check(self, cotangent_leaves):
         """A caller's cotangents (vjp_fn): one per output, its shape, floating."""
@@ -602,8 +645,10 @@ def trace(f, *args):
         for k, _leaf in enumerate(leaves):
             index = traced[sum(len(flatten(a)[0]) for a in args[:position]) + k].index
             names[index] = base if len(leaves) == 1 else f"{base}[{k}]"
-    output = out.index if isinstance(out, Traced) and out.tag is tape else None
-    outputs = [leaf.index if isinstance(leaf, Traced) and leaf.tag is tape else None for leaf in flatten(out)[0]]
+    def recorded(value):     # (a constant of the tape, index -1, is not)
+        return isinstance(value, Traced) and value.tag is tape and value.index >= 0
+    output = out.index if recorded(out) else None
+    outputs = [leaf.index if recorded(leaf) else None for leaf in flatten(out)[0]]
     gradients = None
     try:
         if output is not None and shape_of(out.value) == ():

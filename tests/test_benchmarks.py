@@ -16,13 +16,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import __main__ as cli  # noqa: E402
-from benchmarks import flops, output, rosenbrock, suite, tanh_jacobian, timing, two_layer_net  # noqa: E402
+from benchmarks import flops, output, rosenbrock, suite, tanh_jacobian, timing, two_layer_net, write_loop  # noqa: E402
 from benchmarks.workloads import Case  # noqa: E402
 
 SMALL = {
     "two_layer_net": lambda: two_layer_net.build(N=16, D=48, H=10, C=5),
     "rosenbrock": lambda: rosenbrock.build(n=20),
     "tanh_jacobian": lambda: tanh_jacobian.build(sizes=(16, 80)),
+    "write_loop": write_loop.build,
 }
 
 

@@ -269,8 +269,8 @@ def test_moveaxis_with_sequences_and_hstack_of_scalars(engine):
 def test_ndarray_methods_without_a_rule_say_so():
     with pytest.raises(AttributeError, match=r"Traced has no \.item: it would drop the derivative"):
         reverse.grad(lambda a: a.item())(np.ones(()))
-    with pytest.raises(AttributeError, match=r"Dual has no \.cumprod: fwdrev has no rule for it"):
-        forward.grad(lambda a: np.sum(a.cumprod()))(np.ones((2, 2)))
+    with pytest.raises(AttributeError, match=r"Dual has no \.partition: fwdrev has no rule for it"):
+        forward.grad(lambda a: np.sum(a.partition(1)))(np.ones((2, 2)))
     np.testing.assert_array_equal(reverse.grad(lambda a: np.sum(a.real * a.conj()))(np.ones(2)), [2.0, 2.0])
 
 

@@ -16,12 +16,13 @@ from .elementwise import (absolute, add, arccos, arccosh, arcsin, arcsinh, arcta
 from .complex import absolute, angle, conj, imag, real  # noqa: F401,E402  (complex-aware; after elementwise)
 from . import fft  # noqa: F401,E402
 from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, trace, vdot  # noqa: F401
-from .reductions import (cumsum, logsumexp, max, mean, min, prod, softmax, std, sum,  # noqa: F401
+from .reductions import (cumprod, cumsum, logsumexp, max, mean, min, prod, softmax, std, sum,  # noqa: F401
                          var)
 from .shape import (astype, broadcast_to, concatenate, diag, diagonal, expand_dims, flip,  # noqa: F401
                     getitem, moveaxis, ravel, repeat, reshape, scatter_add, sort, squeeze, stack,
                     swapaxes, take, tile, transpose)
 
 from . import assembly, series, statistics  # noqa: F401,E402  (NumPy functions lowered to the ops above)
+from .update import copy, setitem  # noqa: F401,E402  (writes into arrays, see modes/writes.py)
 
 BUILT_IN.update(REGISTRY)

@@ -104,6 +104,8 @@ def normalize_index(index, ndim):
     """A basic-or-fancy index as a tuple without Ellipsis; boolean masks become
     integer arrays, so that the index can be replayed on a cotangent."""
     index = index if isinstance(index, tuple) else (index,)
+    if all(type(entry) is int or type(entry) is slice for entry in index):
+        return index          # the common case (x[i, :, a:b]): nothing to normalize
     entries, consumed, ellipsis = [], 0, None     # (axes the entries index; where '...' stands)
     for entry in index:
         entry = strip(entry)
@@ -167,7 +169,10 @@ GETITEM = linear("getitem", lambda x, index: x[index],
 
 def _getitem_vjp_into(total, ct, argnum, out, x, index):
     # reading x[i] one element at a time must not cost a dense array per read
-    np.add.at(total, index, ct)
+    if any(type(entry) is np.ndarray for entry in index):
+        np.add.at(total, index, ct)       # integer arrays may repeat an index: each adds
+    else:
+        total[index] += ct                # integers and slices never repeat (and += is faster)
     if FLOP_COUNTERS:
         count(SCATTER_ADD, total, (ct,), dict(index=index, shape=total.shape))
     return True
