@@ -130,3 +130,20 @@ def test_complex_matrices_are_refused_with_a_clear_error():
         reverse.grad(lambda x: np.real(np.sum(np.linalg.inv(x * z))))(1.0)
     with pytest.raises(UnsupportedFunction, match=r"numpy\.linalg\.det on real matrices only"):
         forward.grad(lambda x: np.real(np.linalg.det(x * z)))(1.0)
+
+
+# --- symmetric eigendecomposition ----------------------------------------------------
+def test_eigh_of_a_covariance_matrix_pca_style():
+    data = rng.uniform(-1, 1, (8, 3))
+    def top_variance(x, np=np):
+        cov = x.T @ x / len(x)
+        w, v = np.linalg.eigh(cov)
+        return w[-1] + np.sum((x @ v[:, -1]) ** 4)      # sign-invariant in the eigenvector
+    check(top_variance, data, order=2, jax_twin=lambda x: top_variance(x, jnp))
+    check(lambda x: np.sum(np.linalg.eigvalsh(x.T @ x) ** 2), data)
+
+
+def test_eigvalsh_at_a_repeated_eigenvalue_is_finite():
+    # d sum(w^2) / dA = 2 A for any symmetric A, repeated eigenvalues included
+    g = reverse.grad(lambda a: np.sum(np.linalg.eigvalsh(a) ** 2))(2 * np.eye(3))
+    np.testing.assert_allclose(g, 4 * np.eye(3), rtol=1e-12)

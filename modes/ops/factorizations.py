@@ -293,3 +293,75 @@ def cholesky(a, /, *, upper=False):
     _square("numpy.linalg.cholesky", a)
     factor = apply(CHOLESKY, a)
     return mT(factor) if upper else factor
+
+
+# --- symmetric eigendecomposition ---------------------------------------------------
+# One op with one output: the eigenvalues w (..., n) stacked on top of the
+# eigenvectors V (..., n, n), as (..., n + 1, n); eigh() takes them apart with
+# getitem (linear), so both share one decomposition and one tape record.
+def _eigh(a):
+    w, v = np.linalg.eigh(0.5 * (a + np.swapaxes(a, -1, -2)))
+    return np.concatenate([w[..., None, :], v], axis=-2)
+
+
+def _eigen_gaps(w):
+    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it (inf at equal eigenvalues, as JAX)."""
+    from .elementwise import reciprocal
+    eye = np.eye(shape_of(w)[-1])
+    return sub(reciprocal(add(eye, sub(reshape(w, shape_of(w)[:-1] + (1, -1)),
+                                       reshape(w, shape_of(w) + (1,))))), eye)
+
+
+def _parts(packed):
+    from .shape import getitem
+    return getitem(packed, (Ellipsis, 0, slice(None))), getitem(packed, (Ellipsis, slice(1, None), slice(None)))
+
+
+def _eigh_jvp(tangents, out, a):
+    # M = V^T dS V:  dw = diag M,  dV = V (F * M)   (dS = sym(dA))
+    w, v = _parts(out)
+    m = matmul(matmul(mT(v), sym(tangents[0])), v)
+    dw = diagonal(m, 0, -2, -1)
+    dv = matmul(v, mul(_eigen_gaps(w), m))
+    from .shape import concatenate
+    return concatenate([reshape(dw, shape_of(dw)[:-1] + (1, -1)), dv], axis=-2)
+
+
+def _eigh_vjp(ct, argnum, out, a):
+    # A_bar = sym(V (diag(w_bar) + F * (V^T V_bar)) V^T)
+    w, v = _parts(out)
+    w_bar, v_bar = _parts(ct)
+    n = shape_of(w)[-1]
+    inner = mul(reshape(w_bar, shape_of(w_bar)[:-1] + (1, -1)), np.eye(n))
+    if np.any(strip(v_bar)):      # eigenvalues only (eigvalsh): no 0 * inf at repeated eigenvalues
+        inner = add(inner, mul(_eigen_gaps(w), matmul(mT(v), v_bar)))
+    return sym(matmul(matmul(v, inner), mT(v)))
+
+
+def _eigh_twin(a):
+    jnp = _jnp()
+    w, v = jnp.linalg.eigh(a)
+    return jnp.concatenate([w[..., None, :], v], axis=-2)
+
+
+EIGH = _op("eigh", _eigh, _eigh_jvp, _eigh_vjp, jax=_eigh_twin,
+           cost=lambda out, a: 9 * shape_of(a)[-1] ** 3 * stack_count(shape_of(a)),   # ~9n^3 (Golub & Van Loan, 8.3)
+           examples=lambda rng: [((spd(rng, 3, 3),), {}), ((spd(rng, 2, 3, 3) - 3 * np.eye(3),), {})],
+           saves=("out",))
+
+EighResult = collections.namedtuple("EighResult", "eigenvalues eigenvectors")
+
+
+@implements(np.linalg.eigh)
+def eigh(a, UPLO="L"):
+    """Eigenvalues (ascending) and eigenvectors of sym(A) (jnp.linalg.eigh's
+    default; NumPy reads one triangle). At repeated eigenvalues the
+    eigenvectors' derivative is inf/nan, as in JAX; the eigenvalues' is finite."""
+    _square("numpy.linalg.eigh", a)
+    w, v = _parts(apply(EIGH, a))
+    return EighResult(w, v)
+
+
+@implements(np.linalg.eigvalsh)
+def eigvalsh(a, UPLO="L"):
+    return eigh(a, UPLO)[0]
