@@ -1,0 +1,367 @@
+"""np.linalg's factorizations and solves (real matrices), batched over leading axes.
+
+Every op takes stacks of matrices (..., m, n) as NumPy does, and its rules are
+written in registry ops (matmul, solves, triangular solves), so that Hessians
+and nested derivatives work. The rules, after Giles ("An extended collection of
+matrix derivative results", 2008), Murray (Cholesky, 2016), Townsend (SVD,
+2016) and Seeger et al. (eigen-decompositions, 2017), as JAX writes them:
+
+    inv:        dY = -Y dA Y                         A_bar = -Y^T Y_bar Y^T
+    solve:      dX = A^{-1} (dB - dA X)              B_bar = A^{-T} X_bar,  A_bar = -B_bar X^T
+    trisolve:   as solve, with dA and A_bar kept to A's triangle (only it is read)
+    det:        d det A = det A tr(A^{-1} dA)         A_bar = det_bar det A A^{-T}
+    logabsdet:  d log|det A| = tr(A^{-1} dA)          A_bar = ld_bar A^{-T}
+    cholesky:   dL = L Phi(L^{-1} dS L^{-T})          A_bar = sym(L^{-T} Phi(L^T L_bar) L^{-1})
+                (S = sym(A), Phi: the lower triangle with its diagonal halved)
+
+Solves go through factorizations (LAPACK's gesv, trtrs), never through an
+inverse; inv and det's gradient A^{-T} form an inverse where the mathematics
+asks for one (as NumPy and JAX do).
+
+Conventions where NumPy and JAX differ: cholesky reads sym(A) = (A + A^T)/2,
+as jnp.linalg.cholesky does by default (NumPy reads A's lower triangle): the
+same on symmetric input, and the derivative is symmetric. At a singular
+matrix inv, solve, det's and logabsdet's rules raise NumPy's LinAlgError
+(JAX returns inf/nan there).
+
+Complex matrices are refused with `UnsupportedFunction` (complex linear
+algebra is not implemented yet): never differentiated wrongly.
+"""
+
+import collections
+
+import numpy as np
+import scipy.linalg
+
+from ..errors import UnsupportedFunction
+from ..registry import Op, apply, implements, is_complex, register, shape_of, strip
+from .elementwise import add, mul, neg, sub
+from .linalg import matmul
+from .reductions import sum as sum_
+from .shape import align_batched, diagonal, reshape, swapaxes
+
+
+def _jnp():
+    import jax.numpy as jnp
+    return jnp
+
+
+def _jsl():
+    import jax.scipy.linalg as jsl
+    return jsl
+
+
+# --- helpers -------------------------------------------------------------------
+def mT(x):
+    """The transpose of each matrix of a stack."""
+    return swapaxes(x, -1, -2)
+
+
+def sym(x):
+    """(X + X^T) / 2 of each matrix."""
+    return mul(add(x, mT(x)), 0.5)
+
+
+def trace(x):
+    """tr X of each matrix: shape (...,)."""
+    return sum_(diagonal(x, 0, -2, -1), axis=-1)
+
+
+def matrices(x):
+    """x with two trailing axes added (a stack of scalars as 1x1 matrices)."""
+    return reshape(x, shape_of(x) + (1, 1))
+
+
+def stack_count(shape):
+    """How many matrices a stack of shape (..., m, n) holds."""
+    return int(np.prod(shape[:-2], dtype=np.int64))
+
+
+def real_only(name, *arrays):
+    """Refuse complex matrices, naming the function as the user called it."""
+    if any(is_complex(a) for a in arrays):
+        raise UnsupportedFunction(
+            f"fwdrev differentiates {name} on real matrices only: complex linear algebra has no rules yet. "
+            "Pass the real and imaginary parts as a real block matrix [[Re, -Im], [Im, Re]], or use JAX")
+
+
+def stacked_batch(op):
+    """Batched (co)tangents: the batch is one more leading stack axis (the
+    arguments' stack axes aligned behind it, as NumPy broadcasts stacks)."""
+    def batch(args, flags, **params):
+        ndim = max(len(shape_of(a)) - f for a, f in zip(args, flags))
+        return apply(op, *[align_batched(a, ndim) if f else a for a, f in zip(args, flags)], **params)
+    return batch
+
+
+def _op(name, impl, jvp, vjp, jax, cost, examples, saves=("args", "out"), nondiff=()):
+    op = register(Op(name, impl, jvp=jvp, vjp=vjp, jax=jax, cost=cost, examples=examples, saves=saves,
+                     nondiff=nondiff))
+    op.batch = stacked_batch(op)
+    return op
+
+
+# --- samples for the generated tests (well conditioned) ----------------------------
+def general(rng, *shape):
+    """Random square matrices with a dominant diagonal (condition number ~ a few)."""
+    n = shape[-1]
+    return rng.uniform(-1, 1, shape) + n * np.eye(n)
+
+
+def spd(rng, *shape):
+    """Symmetric positive definite matrices X X^T + n I."""
+    x = rng.uniform(-1, 1, shape)
+    return x @ np.swapaxes(x, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+def _square_examples(rng):
+    return [((general(rng, 3, 3),), {}), ((general(rng, 2, 3, 3),), {}), ((general(rng, 1, 1),), {})]
+
+
+# --- inv ---------------------------------------------------------------------------
+INV = _op("inv", np.linalg.inv,
+          lambda tangents, out, a: neg(matmul(matmul(out, tangents[0]), out)),     # dY = -Y dA Y
+          lambda ct, argnum, out, a: neg(matmul(matmul(mT(out), ct), mT(out))),    # A_bar = -Y^T Y_bar Y^T
+          jax=lambda a: _jnp().linalg.inv(a),
+          cost=lambda out, a: 2 * shape_of(a)[-1] ** 3 * stack_count(shape_of(a)),   # LU 2n^3/3 + inversion 4n^3/3
+          examples=_square_examples, saves=("out",))
+
+
+# --- solve (B a matrix or a stack of them; solve() lowers vectors to columns) -------
+def _solve_jvp(tangents, out, a, b):
+    da, db = tangents
+    rhs = db if da is None else (neg(matmul(da, out)) if db is None else sub(db, matmul(da, out)))
+    return solve_matrix(a, rhs)                                                   # dX = A^{-1} (dB - dA X)
+
+
+def _solve_vjp(ct, argnum, out, a, b):
+    b_bar = solve_matrix(mT(a), ct)                                               # B_bar = A^{-T} X_bar
+    return b_bar if argnum == 1 else neg(matmul(b_bar, mT(out)))                  # A_bar = -B_bar X^T
+
+
+def _solve_cost(out, a, b):
+    n, k = shape_of(a)[-1], shape_of(out)[-1]
+    return (2 * n ** 3 // 3 + 2 * n * n * k) * stack_count(shape_of(out))        # LU, then two triangular solves
+
+
+SOLVE = _op("solve", np.linalg.solve, _solve_jvp, _solve_vjp,
+            jax=lambda a, b: _jnp().linalg.solve(a, b), cost=_solve_cost,
+            examples=lambda rng: [((general(rng, 3, 3), rng.uniform(-1, 1, (3, 2))), {}),
+                                  ((general(rng, 2, 3, 3), rng.uniform(-1, 1, (3, 1))), {}),
+                                  ((general(rng, 3, 3), rng.uniform(-1, 1, (2, 3, 2))), {})])
+
+
+def solve_matrix(a, b):
+    return apply(SOLVE, a, b)
+
+
+# --- triangular solve (scipy.linalg.solve_triangular; the Cholesky rules use it) ----
+def _triangle(lower, unit_diagonal, n):
+    """The mask of the entries a triangular solve reads."""
+    k = -1 if unit_diagonal else 0
+    return np.tril(np.ones((n, n)), k) if lower else np.triu(np.ones((n, n)), -k)
+
+
+def _trisolve(a, b, lower, unit_diagonal):
+    return scipy.linalg.solve_triangular(a, b, lower=lower, unit_diagonal=unit_diagonal, check_finite=False)
+
+
+def _trisolve_jvp(tangents, out, a, b, lower, unit_diagonal):
+    da, db = tangents
+    if da is not None:
+        da_x = matmul(mul(da, _triangle(lower, unit_diagonal, shape_of(a)[-1])), out)
+        db = neg(da_x) if db is None else sub(db, da_x)
+    return triangular_solve(a, db, lower, unit_diagonal)                         # dX = A^{-1} (dB - tri(dA) X)
+
+
+def _trisolve_vjp(ct, argnum, out, a, b, lower, unit_diagonal):
+    b_bar = triangular_solve(mT(a), ct, not lower, unit_diagonal)                 # B_bar = A^{-T} X_bar
+    if argnum == 1:
+        return b_bar
+    return mul(neg(matmul(b_bar, mT(out))), _triangle(lower, unit_diagonal, shape_of(a)[-1]))  # tri(-B_bar X^T)
+
+
+def _trisolve_twin(a, b, lower, unit_diagonal):
+    jnp = _jnp()
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    return _jsl().solve_triangular(jnp.broadcast_to(a, batch + a.shape[-2:]), jnp.broadcast_to(b, batch + b.shape[-2:]),
+                                   lower=lower, unit_diagonal=unit_diagonal)
+
+
+TRISOLVE = _op("solve_triangular", _trisolve, _trisolve_jvp, _trisolve_vjp, jax=_trisolve_twin,
+               cost=lambda out, a, b, lower, unit_diagonal: shape_of(a)[-1] ** 2 * shape_of(out)[-1]
+               * stack_count(shape_of(out)),                                       # n^2 k per matrix
+               examples=lambda rng: [((general(rng, 3, 3), rng.uniform(-1, 1, (3, 2))),
+                                      dict(lower=lower, unit_diagonal=unit))
+                                     for lower in (True, False) for unit in (False, True)]
+               + [((general(rng, 2, 3, 3), rng.uniform(-1, 1, (3, 1))), dict(lower=True, unit_diagonal=False))])
+
+
+def triangular_solve(a, b, lower, unit_diagonal=False):
+    """X with tri(A) X = B, B a matrix (..., n, k)."""
+    return apply(TRISOLVE, a, b, lower=bool(lower), unit_diagonal=bool(unit_diagonal))
+
+
+# --- determinants ------------------------------------------------------------------
+def _lu_cost(out, a):
+    return 2 * shape_of(a)[-1] ** 3 // 3 * stack_count(shape_of(a))                 # LU: 2n^3/3
+
+
+DET = _op("det", np.linalg.det,
+          lambda tangents, out, a: mul(out, trace(solve_matrix(a, tangents[0]))),  # d det = det tr(A^{-1} dA)
+          lambda ct, argnum, out, a: mul(matrices(mul(ct, out)), mT(inv(a))),      # A_bar = det_bar det A^{-T}
+          jax=lambda a: _jnp().linalg.det(a), cost=_lu_cost, examples=_square_examples)
+
+LOGABSDET = _op("logabsdet", lambda a: np.linalg.slogdet(a)[1],
+                lambda tangents, out, a: trace(solve_matrix(a, tangents[0])),      # d log|det| = tr(A^{-1} dA)
+                lambda ct, argnum, out, a: mul(matrices(ct), mT(inv(a))),          # A_bar = ld_bar A^{-T}
+                jax=lambda a: _jnp().linalg.slogdet(a)[1], cost=_lu_cost, examples=_square_examples,
+                saves=("args",))
+
+
+# --- Cholesky ----------------------------------------------------------------------
+def _phi(x):
+    """The lower triangle of each matrix, its diagonal halved."""
+    n = shape_of(x)[-1]
+    return mul(x, np.tril(np.ones((n, n))) - 0.5 * np.eye(n))
+
+
+def _cholesky_jvp(tangents, out, a):
+    # dL = L Phi(L^{-1} dS L^{-T}), dS = sym(dA) (Murray 2016, eq. 10)
+    half = triangular_solve(out, sym(tangents[0]), lower=True)                   # L^{-1} dS
+    return matmul(out, _phi(triangular_solve(out, mT(half), lower=True)))        # L^{-1} (L^{-1} dS)^T, dS symmetric
+
+
+def _cholesky_vjp(ct, argnum, out, a):
+    # A_bar = sym(L^{-T} Phi(L^T L_bar) L^{-1})
+    left = triangular_solve(mT(out), _phi(matmul(mT(out), ct)), lower=False)     # L^{-T} P
+    return sym(mT(triangular_solve(mT(out), mT(left), lower=False)))             # (L^{-T} (L^{-T} P)^T)^T
+
+
+CHOLESKY = _op("cholesky", lambda a: np.linalg.cholesky(0.5 * (a + np.swapaxes(a, -1, -2))),
+               _cholesky_jvp, _cholesky_vjp, jax=lambda a: _jnp().linalg.cholesky(a),
+               cost=lambda out, a: shape_of(a)[-1] ** 3 // 3 * stack_count(shape_of(a)),   # n^3/3
+               examples=lambda rng: [((spd(rng, 3, 3),), {}), ((spd(rng, 2, 4, 4),), {}),
+                                     ((spd(rng, 3, 3) + np.triu(rng.uniform(-0.1, 0.1, (3, 3)), 1),), {})],
+               saves=("out",))
+
+
+# --- NumPy's signatures --------------------------------------------------------------
+def _square(name, a):
+    real_only(name, a)
+    shape = shape_of(a)
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+
+
+@implements(np.linalg.inv)
+def inv(a):
+    _square("numpy.linalg.inv", a)
+    return apply(INV, a)
+
+
+@implements(np.linalg.solve)
+def solve(a, b):
+    """X with A X = B; b a vector (M,) (NumPy 2's rule: only when b is 1-D) or a stack (..., M, K)."""
+    _square("numpy.linalg.solve", a)
+    real_only("numpy.linalg.solve", b)
+    if len(shape_of(b)) == 1:
+        out = solve_matrix(a, reshape(b, shape_of(b) + (1,)))
+        return reshape(out, shape_of(out)[:-1])
+    return solve_matrix(a, b)
+
+
+@implements(np.linalg.det)
+def det(a):
+    _square("numpy.linalg.det", a)
+    return apply(DET, a)
+
+
+SlogdetResult = collections.namedtuple("SlogdetResult", "sign logabsdet")
+
+
+@implements(np.linalg.slogdet)
+def slogdet(a):
+    """(sign, log|det A|): the sign is piecewise constant (no derivative)."""
+    _square("numpy.linalg.slogdet", a)
+    return SlogdetResult(np.linalg.slogdet(strip(a))[0], apply(LOGABSDET, a))
+
+
+@implements(np.linalg.cholesky)
+def cholesky(a, /, *, upper=False):
+    """The lower factor L of sym(A) = L L^T (upper=True: L^T)."""
+    _square("numpy.linalg.cholesky", a)
+    factor = apply(CHOLESKY, a)
+    return mT(factor) if upper else factor
+
+
+# --- symmetric eigendecomposition ---------------------------------------------------
+# One op with one output: the eigenvalues w (..., n) stacked on top of the
+# eigenvectors V (..., n, n), as (..., n + 1, n); eigh() takes them apart with
+# getitem (linear), so both share one decomposition and one tape record.
+def _eigh(a):
+    w, v = np.linalg.eigh(0.5 * (a + np.swapaxes(a, -1, -2)))
+    return np.concatenate([w[..., None, :], v], axis=-2)
+
+
+def _eigen_gaps(w):
+    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it (inf at equal eigenvalues, as JAX)."""
+    from .elementwise import reciprocal
+    eye = np.eye(shape_of(w)[-1])
+    return sub(reciprocal(add(eye, sub(reshape(w, shape_of(w)[:-1] + (1, -1)),
+                                       reshape(w, shape_of(w) + (1,))))), eye)
+
+
+def _parts(packed):
+    from .shape import getitem
+    return getitem(packed, (Ellipsis, 0, slice(None))), getitem(packed, (Ellipsis, slice(1, None), slice(None)))
+
+
+def _eigh_jvp(tangents, out, a):
+    # M = V^T dS V:  dw = diag M,  dV = V (F * M)   (dS = sym(dA))
+    w, v = _parts(out)
+    m = matmul(matmul(mT(v), sym(tangents[0])), v)
+    dw = diagonal(m, 0, -2, -1)
+    dv = matmul(v, mul(_eigen_gaps(w), m))
+    from .shape import concatenate
+    return concatenate([reshape(dw, shape_of(dw)[:-1] + (1, -1)), dv], axis=-2)
+
+
+def _eigh_vjp(ct, argnum, out, a):
+    # A_bar = sym(V (diag(w_bar) + F * (V^T V_bar)) V^T)
+    w, v = _parts(out)
+    w_bar, v_bar = _parts(ct)
+    n = shape_of(w)[-1]
+    inner = mul(reshape(w_bar, shape_of(w_bar)[:-1] + (1, -1)), np.eye(n))
+    if np.any(strip(v_bar)):      # eigenvalues only (eigvalsh): no 0 * inf at repeated eigenvalues
+        inner = add(inner, mul(_eigen_gaps(w), matmul(mT(v), v_bar)))
+    return sym(matmul(matmul(v, inner), mT(v)))
+
+
+def _eigh_twin(a):
+    jnp = _jnp()
+    w, v = jnp.linalg.eigh(a)
+    return jnp.concatenate([w[..., None, :], v], axis=-2)
+
+
+EIGH = _op("eigh", _eigh, _eigh_jvp, _eigh_vjp, jax=_eigh_twin,
+           cost=lambda out, a: 9 * shape_of(a)[-1] ** 3 * stack_count(shape_of(a)),   # ~9n^3 (Golub & Van Loan, 8.3)
+           examples=lambda rng: [((spd(rng, 3, 3),), {}), ((spd(rng, 2, 3, 3) - 3 * np.eye(3),), {})],
+           saves=("out",))
+
+EighResult = collections.namedtuple("EighResult", "eigenvalues eigenvectors")
+
+
+@implements(np.linalg.eigh)
+def eigh(a, UPLO="L"):
+    """Eigenvalues (ascending) and eigenvectors of sym(A) (jnp.linalg.eigh's
+    default; NumPy reads one triangle). At repeated eigenvalues the
+    eigenvectors' derivative is inf/nan, as in JAX; the eigenvalues' is finite."""
+    _square("numpy.linalg.eigh", a)
+    w, v = _parts(apply(EIGH, a))
+    return EighResult(w, v)
+
+
+@implements(np.linalg.eigvalsh)
+def eigvalsh(a, UPLO="L"):
+    return eigh(a, UPLO)[0]
