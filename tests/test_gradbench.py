@@ -202,3 +202,125 @@ def test_det_by_minors_against_jax_determinant(mode, ell):
     reference = lambda a: jnp.linalg.det(a.reshape(ell, ell))
     assert_matches(evaluate("det", "primal", input, mode), reference(A))
     assert_matches(evaluate("det", "gradient", input, mode), jax.grad(reference)(A))
+
+
+def gmm_input(rng, d, k, n):
+    """As GradBench's gmm eval generates its inputs (seeded default_rng)."""
+    return {"d": d, "k": k, "n": n, "x": rng.normal(size=(n, d)).tolist(), "m": 2, "gamma": 1.5,
+            "mu": rng.uniform(size=(k, d)).tolist(), "q": rng.normal(size=(k, d)).tolist(),
+            "l": rng.normal(size=(k, d * (d - 1) // 2)).tolist(), "alpha": rng.normal(size=k).tolist()}
+
+
+def jax_gmm(alpha, mu, q, l, x, m, gamma):
+    """GradBench's definition in jax.numpy, with JAX's own logsumexp and multigammaln."""
+    from jax.scipy.special import logsumexp, multigammaln
+    n, d = x.shape
+    k = alpha.shape[0]
+    rows, cols = zip(*[(row, col) for col in range(d) for row in range(col + 1, d)]) if d > 1 else ((), ())
+    Ls = jnp.zeros((k, d, d)).at[:, list(rows), list(cols)].set(l)
+    Q = Ls + jax.vmap(jnp.diag)(jnp.exp(q))                               # lower triangular
+    centred = x[:, None, :] - mu[None]
+    mahalanobis = jnp.sum(jnp.einsum("kij,nkj->nki", Q, centred) ** 2, axis=2)
+    inner = alpha + jnp.sum(q, axis=1) - 0.5 * mahalanobis
+    p = d + m + 1
+    prior = (-jnp.sum(0.5 * gamma ** 2 * (jnp.sum(jnp.exp(2 * q), axis=1) + jnp.sum(l ** 2, axis=1))
+                      - m * jnp.sum(q, axis=1))
+             + k * (p * d * jnp.log(gamma / jnp.sqrt(2.0)) - multigammaln(0.5 * p, d)))
+    return (jnp.sum(logsumexp(inner, axis=1)) - n * logsumexp(alpha)
+            - 0.5 * n * d * jnp.log(2 * jnp.pi) + prior)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("d, k", [(2, 5), (4, 3)])
+def test_gmm(mode, d, k):
+    input = gmm_input(np.random.default_rng(31337), d, k, n=12)
+    args = [np.array(input[key], dtype=float).reshape(shape) for key, shape in
+            (("alpha", (k,)), ("mu", (k, d)), ("q", (k, d)), ("l", (k, d * (d - 1) // 2)), ("x", (12, d)))]
+    assert_matches(evaluate("gmm", "objective", input, mode), jax_gmm(*args, 2, 1.5))
+    gradients = evaluate("gmm", "jacobian", input, mode)
+    assert list(gradients) == ["alpha", "mu", "q", "l"]
+    for key, reference in zip(gradients, jax.grad(jax_gmm, argnums=(0, 1, 2, 3))(*args, 2, 1.5)):
+        assert_matches(np.reshape(gradients[key], reference.shape), reference)
+
+
+def jax_kmeans_cost(points, centroids):
+    return jnp.sum(jnp.min(jnp.sum((points[None, :, :] - centroids[:, None, :]) ** 2, axis=2), axis=0))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_kmeans_dir_is_the_gradient_over_the_hessian_diagonal(mode):
+    points = np.random.default_rng(31337).random((30, 3))
+    centroids = points[-4:] + 0.01          # as the eval: each cluster keeps its point
+    input = {"points": points.tolist(), "centroids": centroids.tolist()}
+    assert_matches(evaluate("kmeans", "cost", input, mode), jax_kmeans_cost(points, centroids))
+    f = lambda c: jax_kmeans_cost(points, c)
+    hessian = jax.hessian(f)(centroids).reshape(centroids.size, centroids.size)
+    assert np.count_nonzero(hessian - np.diag(np.diag(hessian))) == 0     # the README's premise
+    expected = jax.grad(f)(centroids) / np.diag(hessian).reshape(centroids.shape)
+    assert_matches(evaluate("kmeans", "dir", input, mode), expected)
+
+
+def jax_ode(x, s):
+    h = 2.0 / s
+    f = lambda y: jnp.concatenate([x[:1], x[1:] * y[:-1]])
+    y = jnp.zeros_like(x)
+    for _ in range(s):
+        k1 = f(y)
+        k2 = f(y + h / 2 * k1)
+        k3 = f(y + h / 2 * k2)
+        k4 = f(y + h * k3)
+        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return y
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("n, s", [(1, 1), (8, 3), (20, 10)])
+def test_ode(mode, n, s):
+    np.random.seed(31337)
+    x = np.random.rand(n)
+    input = {"x": x.tolist(), "s": s}
+    assert_matches(evaluate("ode", "primal", input, mode), jax_ode(x, s))
+    assert_matches(evaluate("ode", "gradient", input, mode), jax.grad(lambda v: jax_ode(v, s)[-1])(x))
+
+
+def test_ode_with_one_step_is_one_rk4_step_of_the_closed_form():
+    # y0' = x0 and y1' = x1 y0 give y0 = x0 t, y1 = x1 x0 t^2 / 2: RK4 is exact on this polynomial
+    x = np.array([0.3, 0.7])
+    np.testing.assert_allclose(evaluate("ode", "primal", {"x": x.tolist(), "s": 1}, "reverse"),
+                               [0.3 * 2, 0.7 * 0.3 * 4 / 2], rtol=1e-15)
+
+
+def jax_lstm(main, extra, state, sequence):
+    b = state.shape[1]
+    sig = jax.nn.sigmoid
+    hidden, cell = list(state[0::2]), list(state[1::2])
+    total = 0.0
+    for t in range(sequence.shape[0] - 1):
+        x = sequence[t] * extra[0]
+        for layer in range(len(hidden)):
+            w, bias = main[2 * layer], main[2 * layer + 1]
+            h = hidden[layer]
+            forget = sig(x * w[:b] + bias[:b])
+            ingate = sig(h * w[b:2 * b] + bias[b:2 * b])
+            outgate = sig(x * w[2 * b:3 * b] + bias[2 * b:3 * b])
+            change = jnp.tanh(h * w[3 * b:] + bias[3 * b:])
+            cell[layer] = cell[layer] * forget + ingate * change
+            hidden[layer] = outgate * jnp.tanh(cell[layer])
+            x = hidden[layer]
+        ypred = x * extra[1] + extra[2]
+        total += jnp.sum(sequence[t + 1] * (ypred - jnp.log(jnp.sum(jnp.exp(ypred)) + 2)))
+    return -total / ((sequence.shape[0] - 1) * b)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_lstm(mode):
+    rng = np.random.default_rng(31337)
+    layers, b, c = 2, 5, 7
+    main, extra = rng.normal(size=(2 * layers, 4 * b)), rng.normal(size=(3, b))
+    state, sequence = rng.normal(size=(2 * layers, b)), rng.integers(0, 2, size=(c, b)).astype(float)
+    input = {"main_params": main.tolist(), "extra_params": extra.tolist(), "state": state.tolist(),
+             "sequence": sequence.tolist()}
+    assert_matches(evaluate("lstm", "objective", input, mode), jax_lstm(main, extra, state, sequence))
+    g_main, g_extra = jax.grad(jax_lstm, argnums=(0, 1))(main, extra, state, sequence)
+    assert_matches(evaluate("lstm", "jacobian", input, mode),
+                   np.concatenate([np.ravel(g_main), np.ravel(g_extra)]))
