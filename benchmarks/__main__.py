@@ -16,7 +16,7 @@ from . import blas
 
 blas.pin_one_thread()    # before NumPy loads: see blas.py
 
-from . import flops, output, rosenbrock, suite, tanh_jacobian, two_layer_net, workloads  # noqa: E402
+from . import flops, gradbench, output, rosenbrock, suite, tanh_jacobian, two_layer_net, workloads  # noqa: E402
 
 SAMPLES = {"full": 41, "quick": 7}
 
@@ -43,6 +43,7 @@ BENCHMARKS = {
     "rosenbrock": timed(rosenbrock.build),
     "tanh_jacobian": timed(tanh_jacobian.build),
     "flops": flop_rows,
+    "gradbench": lambda samples: gradbench.rows(max(3, samples // 4)),
 }
 
 

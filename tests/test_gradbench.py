@@ -324,3 +324,25 @@ def test_lstm(mode):
     g_main, g_extra = jax.grad(jax_lstm, argnums=(0, 1))(main, extra, state, sequence)
     assert_matches(evaluate("lstm", "jacobian", input, mode),
                    np.concatenate([np.ravel(g_main), np.ravel(g_extra)]))
+
+
+# particle and saddle: the values their evals validate against, in all four pairings.
+# Each pairing takes 8-40 s here (nested descent in Python), so they run with the full profile.
+full_only = pytest.mark.skipif(__import__("os").environ.get("FWDREV_HYPOTHESIS_PROFILE") != "full",
+                               reason="nested descents take minutes: FWDREV_HYPOTHESIS_PROFILE=full")
+
+
+@full_only
+@pytest.mark.parametrize("pairing", ["rr", "ff", "fr", "rf"])
+def test_particle_lands_where_the_eval_says(pairing):
+    # particle's eval expects 0.2071918746486116 from w = 0
+    assert evaluate("particle", pairing, {"w": 0.0}, "reverse") == pytest.approx(0.2071918746486116,
+                                                                                rel=1e-12)
+
+
+@full_only
+@pytest.mark.parametrize("pairing", ["rr", "ff", "fr", "rf"])
+def test_saddle_finds_the_point_the_eval_says(pairing):
+    # saddle's eval expects 8.246324826140356e-06 four times from start (1, 1)
+    assert evaluate("saddle", pairing, {"start": [1.0, 1.0]}, "forward") == pytest.approx(
+        [8.246324826140356e-06] * 4, rel=1e-12)
