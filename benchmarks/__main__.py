@@ -16,7 +16,7 @@ from . import blas
 
 blas.pin_one_thread()    # before NumPy loads: see blas.py
 
-from . import flops, output, rosenbrock, suite, tanh_jacobian, two_layer_net, workloads, write_loop  # noqa: E402
+from . import flops, gradbench, output, rosenbrock, suite, tanh_jacobian, two_layer_net, workloads, write_loop  # noqa: E402
 
 SAMPLES = {"full": 41, "quick": 7}
 
@@ -44,6 +44,7 @@ BENCHMARKS = {
     "tanh_jacobian": timed(tanh_jacobian.build),
     "write_loop": timed(write_loop.build),
     "flops": flop_rows,
+    "gradbench": lambda samples: gradbench.rows(max(3, samples // 4)),
 }
 
 

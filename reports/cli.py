@@ -4,6 +4,7 @@
                   [--methods NAME ...] [--max-dim N] [--jit]
     fwdrev check ...      (comparisons.cli_check)
     fwdrev draw ...       (reports.draw)
+    fwdrev gradbench --mode forward|reverse   (reports.gradbench: a GradBench tool on stdin/stdout)
 
 Imports are lazy: `fwdrev --help` does not load NumPy or JAX, and `report`
 can pin BLAS to one thread before NumPy loads (see `_single_threaded_blas`).
@@ -21,7 +22,7 @@ QUICK_NOTE = "the default: a few sizes per workload, under 2 minutes on 2 cores"
 def _parser():
     parser = argparse.ArgumentParser(
         prog="fwdrev", description="Forward- and reverse-mode automatic differentiation, side by side.")
-    commands = parser.add_subparsers(dest="command", metavar="{report,check,draw}")
+    commands = parser.add_subparsers(dest="command", metavar="{report,check,draw,gradbench}")
     commands.required = True
 
     report = commands.add_parser(
@@ -46,6 +47,14 @@ def _parser():
     report.add_argument("--jit", action="store_true", help="add jax.jit-compiled JAX variants")
     report.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     report.add_argument("--list", action="store_true", help="list workloads and methods, and exit")
+
+    gradbench = commands.add_parser(
+        "gradbench", help="serve GradBench's evals on stdin/stdout (a GradBench tool)",
+        description="A GradBench tool: read the eval's JSON lines on stdin, answer on stdout, "
+                    "differentiating each eval's NumPy program with the chosen engine. Run it "
+                    "with GradBench's runner: --tool \"fwdrev gradbench --mode reverse\".")
+    gradbench.add_argument("--mode", choices=("forward", "reverse"), default="reverse",
+                           help="the engine that differentiates (default: reverse)")
 
     for name, help_text in (("check", "check gradients against JAX, finite differences and the "
                                       "adjoint test"),
@@ -117,6 +126,10 @@ def _dispatch(argv) -> int:
         from .draw import main as draw_main
         return int(draw_main(argv[1:]) or 0)
     args = _parser().parse_args(argv)
+    if args.command == "gradbench":
+        _single_threaded_blas()          # GradBench's tools run single-threaded
+        from .gradbench.protocol import serve
+        return serve(args.mode)
     return _report(args)
 
 

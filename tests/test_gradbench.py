@@ -1,0 +1,348 @@
+"""fwdrev as a GradBench tool (reports/gradbench): the protocol driven by a fake
+eval with recorded messages, and every eval's outputs against JAX.
+
+References: each eval's program written again in jax.numpy here (following the
+eval's README), differentiated by JAX in float64. Agreement: every element
+within 1e-10 of the reference's largest magnitude (|ours - jax| <= 1e-10 *
+max|jax|), in both modes: far tighter than GradBench's own 1e-4 validation.
+Inputs are generated as each eval's run.py does, at small sizes.
+"""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from reports.gradbench import programs
+from reports.gradbench.protocol import Tool, serve
+
+ROOT = Path(__file__).resolve().parents[1]
+MODES = ("forward", "reverse")
+RTOL = 1e-10
+
+
+def converse(messages, mode="reverse"):
+    """Feed `messages` (dicts or raw lines) to the tool; returns (responses, stderr)."""
+    lines = [m if isinstance(m, str) else json.dumps(m) for m in messages]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    assert serve(mode, io.StringIO("\n".join(lines) + "\n"), stdout, stderr) == 0
+    return [json.loads(line) for line in stdout.getvalue().splitlines()], stderr.getvalue()
+
+
+def evaluate(module, function, input, mode):
+    response = Tool(mode).evaluate(module, function, input)
+    assert response["success"], response.get("error")
+    return response["output"]
+
+
+def assert_matches(ours, reference):
+    ours, reference = np.asarray(ours, dtype=float), np.asarray(reference, dtype=float)
+    assert ours.shape == reference.shape
+    scale = max(np.max(np.abs(reference)), np.finfo(float).tiny)
+    worst = np.max(np.abs(ours - reference)) / scale
+    assert worst <= RTOL, f"worst error {worst:.3g} x max|reference| (bound {RTOL:g})"
+
+
+@pytest.fixture(autouse=True)
+def float64_jax():
+    with jax.enable_x64(True):
+        yield
+
+
+# ---------------------------------------------------------------- the protocol
+
+def test_a_recorded_session_defines_evaluates_with_runs_and_analyses():
+    session = [
+        {"id": 0, "kind": "start", "eval": "lse", "config": {}},
+        {"id": 1, "kind": "define", "module": "lse"},
+        {"id": 2, "kind": "evaluate", "module": "lse", "function": "primal",
+         "input": {"x": [1.0, 2.0, 3.0], "min_runs": 5, "min_seconds": 0}, "description": "n=3"},
+        {"id": 3, "kind": "analysis", "of": 2, "valid": True},
+        {"id": 4, "kind": "evaluate", "module": "lse", "function": "gradient",
+         "input": {"x": [1.0, 2.0, 3.0], "min_runs": 1, "min_seconds": 0.05}},
+        {"id": 5, "kind": "analysis", "of": 4, "valid": False, "error": "too far"},
+    ]
+    responses, stderr = converse(session)
+    assert [r["id"] for r in responses] == [0, 1, 2, 3, 4, 5]
+    assert responses[0]["tool"] == "fwdrev" and responses[0]["config"] == {"mode": "reverse"}
+    assert responses[1] == {"id": 1, "success": True}
+    primal = responses[2]
+    assert primal["success"] and "error" not in primal
+    assert primal["output"] == pytest.approx(3 + np.log(np.exp(-2) + np.exp(-1) + 1), rel=1e-15)
+    assert len(primal["timings"]) == 5                      # min_runs = 5, min_seconds = 0
+    assert all(t["name"] == "evaluate" and isinstance(t["nanoseconds"], int) and t["nanoseconds"] > 0
+               for t in primal["timings"])
+    assert responses[3] == {"id": 3} and responses[5] == {"id": 5}
+    gradient = responses[4]
+    assert len(gradient["timings"]) >= 1
+    softmax = np.exp([1.0, 2.0, 3.0]) / np.sum(np.exp([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(gradient["output"], softmax, rtol=1e-14)
+    assert stderr == ""
+
+
+def test_runs_last_at_least_min_seconds():
+    function = programs.Function(prepare=lambda input: (), compute=lambda: None, finish=lambda r: r)
+    from reports.gradbench.protocol import run
+    import time
+    start = time.perf_counter_ns()
+    _, timings = run(function, {"min_runs": 2, "min_seconds": 0.02})
+    assert time.perf_counter_ns() - start >= 0.02e9
+    assert len(timings) >= 2
+
+
+def test_hello_answers_square_and_double_in_both_modes():
+    for mode in MODES:
+        session = [{"id": 0, "kind": "start"}, {"id": 1, "kind": "define", "module": "hello"}]
+        x, expected = 1.0, []
+        for i in range(4):                                # as hello's eval: x -> x^2 -> 2 x^2
+            session.append({"id": 2 + 2 * i, "kind": "evaluate", "module": "hello",
+                            "function": "square", "input": x})
+            session.append({"id": 3 + 2 * i, "kind": "evaluate", "module": "hello",
+                            "function": "double", "input": x * x})
+            expected += [x * x, 2 * x * x]
+            x = 2 * x * x
+        responses, _ = converse(session, mode)
+        assert [r["output"] for r in responses[2:]] == expected
+
+
+def test_an_unknown_module_is_undefined_not_an_error():
+    responses, stderr = converse([{"id": 0, "kind": "define", "module": "nonesuch"},
+                                  {"id": 1, "kind": "evaluate", "module": "nonesuch",
+                                   "function": "f", "input": {}}])
+    assert [r["success"] for r in responses] == [False, False]
+    assert "nonesuch" in responses[0]["error"] and "lse" in responses[0]["error"]
+    assert stderr == ""
+
+
+def test_an_unknown_function_and_a_failing_input_answer_success_false_with_the_error():
+    responses, _ = converse([{"id": 0, "kind": "define", "module": "lse"},
+                             {"id": 1, "kind": "evaluate", "module": "lse", "function": "hessian",
+                              "input": {"x": [1.0]}},
+                             {"id": 2, "kind": "evaluate", "module": "lse", "function": "primal",
+                              "input": {"y": [1.0]}}])
+    assert not responses[1]["success"] and "'hessian'" in responses[1]["error"]
+    assert "primal, gradient" in responses[1]["error"]
+    assert not responses[2]["success"] and "KeyError: 'x'" in responses[2]["error"]
+    assert "output" not in responses[2]
+
+
+def test_a_malformed_message_gets_a_failure_and_a_clear_stderr_line_and_the_session_goes_on():
+    responses, stderr = converse(['{"id": 0, "kind": "define", "module": "lse"',      # cut short
+                                  '{"kind": "define", "module": "lse"}',               # no id
+                                  '{"id": 2, "kind": "shutdown"}',                     # no such kind
+                                  '{"id": 3, "kind": "define", "module": "lse"}'])
+    assert [r["id"] for r in responses] == [None, None, 2, 3]
+    assert [r["success"] for r in responses] == [False, False, False, True]
+    lines = stderr.splitlines()
+    assert len(lines) == 3
+    assert "line 1" in lines[0] and "not JSON" in lines[0]
+    assert "line 2" in lines[1] and "no 'id' field" in lines[1]
+    assert "line 3" in lines[2] and "'shutdown'" in lines[2]
+
+
+def test_the_command_line_tool_writes_only_protocol_lines_to_stdout():
+    session = "\n".join(json.dumps(m) for m in [
+        {"id": 0, "kind": "start", "eval": "hello"},
+        {"id": 1, "kind": "define", "module": "hello"},
+        {"id": 2, "kind": "evaluate", "module": "hello", "function": "double", "input": 3.0},
+        {"id": 3, "kind": "define", "module": "nonesuch"}]) + "\nnot json\n"
+    for mode in MODES:
+        done = subprocess.run([sys.executable, "-m", "reports.cli", "gradbench", "--mode", mode],
+                              input=session, capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert done.returncode == 0, done.stderr
+        responses = [json.loads(line) for line in done.stdout.splitlines()]
+        assert [r["id"] for r in responses] == [0, 1, 2, 3, None]
+        assert responses[2]["output"] == 6.0
+        assert "not a valid GradBench message" in done.stderr
+
+
+# ---------------------------------------------------------------- the programs against JAX
+
+def jax_lse(x):
+    a = jnp.max(x)
+    return a + jnp.log(jnp.sum(jnp.exp(x - a)))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_lse(mode):
+    np.random.seed(31337)
+    x = np.random.rand(40)
+    assert_matches(evaluate("lse", "primal", {"x": x.tolist()}, mode), jax_lse(x))
+    assert_matches(evaluate("lse", "gradient", {"x": x.tolist()}, mode), jax.grad(jax_lse)(x))
+
+
+def jax_llsq(x, n):
+    t = -1.0 + jnp.arange(n) * 2.0 / (n - 1)
+    predicted = sum(x[j] * t ** j for j in range(len(x)))
+    return 0.5 * jnp.sum((jnp.sign(t) - predicted) ** 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("n", [16, 33])
+def test_llsq(mode, n):
+    np.random.seed(31337)
+    x = np.random.rand(12)
+    input = {"x": x.tolist(), "n": n}
+    assert_matches(evaluate("llsq", "primal", input, mode), jax_llsq(x, n))
+    assert_matches(evaluate("llsq", "gradient", input, mode), jax.grad(jax_llsq)(x, n))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("ell", [1, 2, 5])
+def test_det_by_minors_against_jax_determinant(mode, ell):
+    np.random.seed(31337)
+    A = np.random.rand(ell * ell)
+    input = {"A": A.tolist(), "ell": ell}
+    reference = lambda a: jnp.linalg.det(a.reshape(ell, ell))
+    assert_matches(evaluate("det", "primal", input, mode), reference(A))
+    assert_matches(evaluate("det", "gradient", input, mode), jax.grad(reference)(A))
+
+
+def gmm_input(rng, d, k, n):
+    """As GradBench's gmm eval generates its inputs (seeded default_rng)."""
+    return {"d": d, "k": k, "n": n, "x": rng.normal(size=(n, d)).tolist(), "m": 2, "gamma": 1.5,
+            "mu": rng.uniform(size=(k, d)).tolist(), "q": rng.normal(size=(k, d)).tolist(),
+            "l": rng.normal(size=(k, d * (d - 1) // 2)).tolist(), "alpha": rng.normal(size=k).tolist()}
+
+
+def jax_gmm(alpha, mu, q, l, x, m, gamma):
+    """GradBench's definition in jax.numpy, with JAX's own logsumexp and multigammaln."""
+    from jax.scipy.special import logsumexp, multigammaln
+    n, d = x.shape
+    k = alpha.shape[0]
+    rows, cols = zip(*[(row, col) for col in range(d) for row in range(col + 1, d)]) if d > 1 else ((), ())
+    Ls = jnp.zeros((k, d, d)).at[:, list(rows), list(cols)].set(l)
+    Q = Ls + jax.vmap(jnp.diag)(jnp.exp(q))                               # lower triangular
+    centred = x[:, None, :] - mu[None]
+    mahalanobis = jnp.sum(jnp.einsum("kij,nkj->nki", Q, centred) ** 2, axis=2)
+    inner = alpha + jnp.sum(q, axis=1) - 0.5 * mahalanobis
+    p = d + m + 1
+    prior = (-jnp.sum(0.5 * gamma ** 2 * (jnp.sum(jnp.exp(2 * q), axis=1) + jnp.sum(l ** 2, axis=1))
+                      - m * jnp.sum(q, axis=1))
+             + k * (p * d * jnp.log(gamma / jnp.sqrt(2.0)) - multigammaln(0.5 * p, d)))
+    return (jnp.sum(logsumexp(inner, axis=1)) - n * logsumexp(alpha)
+            - 0.5 * n * d * jnp.log(2 * jnp.pi) + prior)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("d, k", [(2, 5), (4, 3)])
+def test_gmm(mode, d, k):
+    input = gmm_input(np.random.default_rng(31337), d, k, n=12)
+    args = [np.array(input[key], dtype=float).reshape(shape) for key, shape in
+            (("alpha", (k,)), ("mu", (k, d)), ("q", (k, d)), ("l", (k, d * (d - 1) // 2)), ("x", (12, d)))]
+    assert_matches(evaluate("gmm", "objective", input, mode), jax_gmm(*args, 2, 1.5))
+    gradients = evaluate("gmm", "jacobian", input, mode)
+    assert list(gradients) == ["alpha", "mu", "q", "l"]
+    for key, reference in zip(gradients, jax.grad(jax_gmm, argnums=(0, 1, 2, 3))(*args, 2, 1.5)):
+        assert_matches(np.reshape(gradients[key], reference.shape), reference)
+
+
+def jax_kmeans_cost(points, centroids):
+    return jnp.sum(jnp.min(jnp.sum((points[None, :, :] - centroids[:, None, :]) ** 2, axis=2), axis=0))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_kmeans_dir_is_the_gradient_over_the_hessian_diagonal(mode):
+    points = np.random.default_rng(31337).random((30, 3))
+    centroids = points[-4:] + 0.01          # as the eval: each cluster keeps its point
+    input = {"points": points.tolist(), "centroids": centroids.tolist()}
+    assert_matches(evaluate("kmeans", "cost", input, mode), jax_kmeans_cost(points, centroids))
+    f = lambda c: jax_kmeans_cost(points, c)
+    hessian = jax.hessian(f)(centroids).reshape(centroids.size, centroids.size)
+    assert np.count_nonzero(hessian - np.diag(np.diag(hessian))) == 0     # the README's premise
+    expected = jax.grad(f)(centroids) / np.diag(hessian).reshape(centroids.shape)
+    assert_matches(evaluate("kmeans", "dir", input, mode), expected)
+
+
+def jax_ode(x, s):
+    h = 2.0 / s
+    f = lambda y: jnp.concatenate([x[:1], x[1:] * y[:-1]])
+    y = jnp.zeros_like(x)
+    for _ in range(s):
+        k1 = f(y)
+        k2 = f(y + h / 2 * k1)
+        k3 = f(y + h / 2 * k2)
+        k4 = f(y + h * k3)
+        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return y
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("n, s", [(1, 1), (8, 3), (20, 10)])
+def test_ode(mode, n, s):
+    np.random.seed(31337)
+    x = np.random.rand(n)
+    input = {"x": x.tolist(), "s": s}
+    assert_matches(evaluate("ode", "primal", input, mode), jax_ode(x, s))
+    assert_matches(evaluate("ode", "gradient", input, mode), jax.grad(lambda v: jax_ode(v, s)[-1])(x))
+
+
+def test_ode_with_one_step_is_one_rk4_step_of_the_closed_form():
+    # y0' = x0 and y1' = x1 y0 give y0 = x0 t, y1 = x1 x0 t^2 / 2: RK4 is exact on this polynomial
+    x = np.array([0.3, 0.7])
+    np.testing.assert_allclose(evaluate("ode", "primal", {"x": x.tolist(), "s": 1}, "reverse"),
+                               [0.3 * 2, 0.7 * 0.3 * 4 / 2], rtol=1e-15)
+
+
+def jax_lstm(main, extra, state, sequence):
+    b = state.shape[1]
+    sig = jax.nn.sigmoid
+    hidden, cell = list(state[0::2]), list(state[1::2])
+    total = 0.0
+    for t in range(sequence.shape[0] - 1):
+        x = sequence[t] * extra[0]
+        for layer in range(len(hidden)):
+            w, bias = main[2 * layer], main[2 * layer + 1]
+            h = hidden[layer]
+            forget = sig(x * w[:b] + bias[:b])
+            ingate = sig(h * w[b:2 * b] + bias[b:2 * b])
+            outgate = sig(x * w[2 * b:3 * b] + bias[2 * b:3 * b])
+            change = jnp.tanh(h * w[3 * b:] + bias[3 * b:])
+            cell[layer] = cell[layer] * forget + ingate * change
+            hidden[layer] = outgate * jnp.tanh(cell[layer])
+            x = hidden[layer]
+        ypred = x * extra[1] + extra[2]
+        total += jnp.sum(sequence[t + 1] * (ypred - jnp.log(jnp.sum(jnp.exp(ypred)) + 2)))
+    return -total / ((sequence.shape[0] - 1) * b)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_lstm(mode):
+    rng = np.random.default_rng(31337)
+    layers, b, c = 2, 5, 7
+    main, extra = rng.normal(size=(2 * layers, 4 * b)), rng.normal(size=(3, b))
+    state, sequence = rng.normal(size=(2 * layers, b)), rng.integers(0, 2, size=(c, b)).astype(float)
+    input = {"main_params": main.tolist(), "extra_params": extra.tolist(), "state": state.tolist(),
+             "sequence": sequence.tolist()}
+    assert_matches(evaluate("lstm", "objective", input, mode), jax_lstm(main, extra, state, sequence))
+    g_main, g_extra = jax.grad(jax_lstm, argnums=(0, 1))(main, extra, state, sequence)
+    assert_matches(evaluate("lstm", "jacobian", input, mode),
+                   np.concatenate([np.ravel(g_main), np.ravel(g_extra)]))
+
+
+# particle and saddle: the values their evals validate against, in all four pairings.
+# Each pairing takes 8-40 s here (nested descent in Python), so they run with the full profile.
+full_only = pytest.mark.skipif(__import__("os").environ.get("FWDREV_HYPOTHESIS_PROFILE") != "full",
+                               reason="nested descents take minutes: FWDREV_HYPOTHESIS_PROFILE=full")
+
+
+@full_only
+@pytest.mark.parametrize("pairing", ["rr", "ff", "fr", "rf"])
+def test_particle_lands_where_the_eval_says(pairing):
+    # particle's eval expects 0.2071918746486116 from w = 0
+    assert evaluate("particle", pairing, {"w": 0.0}, "reverse") == pytest.approx(0.2071918746486116,
+                                                                                rel=1e-12)
+
+
+@full_only
+@pytest.mark.parametrize("pairing", ["rr", "ff", "fr", "rf"])
+def test_saddle_finds_the_point_the_eval_says(pairing):
+    # saddle's eval expects 8.246324826140356e-06 four times from start (1, 1)
+    assert evaluate("saddle", pairing, {"start": [1.0, 1.0]}, "forward") == pytest.approx(
+        [8.246324826140356e-06] * 4, rel=1e-12)
