@@ -17,4 +17,6 @@ Modules, one job each:
     output.py         the table, the CSV, the machine
     blas.py           one BLAS thread unless you choose (why: see there)
     profiling.py      where our engine's time goes: per-op kernels, cProfile
+    write_loop.py     a naive conv writing element by element into a buffer: grad / forward
+    gradbench.py      GradBench's programs (reports/gradbench): derivative / primal per eval, both modes
 """

@@ -16,7 +16,7 @@ from . import numpy as modes_numpy
 from . import ops  # noqa: F401  (fills the tables)
 from .errors import qualified_name
 from .numpy_dispatch import ArrayInterface
-from .registry import NUMPY_TABLE, PASSES_THROUGH
+from .registry import BUILT_IN, NUMPY_TABLE, PASSES_THROUGH
 
 DIFFERENTIABLE = "differentiable (both modes)"
 PASSES = "passes through (not differentiable: computed on values)"
@@ -39,7 +39,8 @@ def _public_functions(module):
 
 def status(function):
     """What fwdrev does when a box reaches `function`."""
-    if function in NUMPY_TABLE:
+    user_op = getattr(NUMPY_TABLE.get(function), "op", None)      # a rule added with modes.defop: not fwdrev's
+    if function in NUMPY_TABLE and (user_op is None or user_op.name in BUILT_IN):
         return PASSES if function in PASSES_THROUGH else DIFFERENTIABLE
     if isinstance(function, np.ufunc) or type(function).__name__ == "_ArrayFunctionDispatcher":
         return NO_RULE

@@ -121,8 +121,8 @@ def test_unsupported_functions_and_options_are_named():
     x = np.array([1.0, 2.0])
     with pytest.raises(UnsupportedFunction, match=r"numpy\.fmod"):
         reverse.grad(lambda a: np.sum(np.fmod(a, 1.5)))(x)
-    with pytest.raises(UnsupportedFunction, match=r"numpy\.linalg\.inv.*np\.linalg\.inv"):
-        reverse.grad(lambda a: np.sum(np.linalg.inv(a)))(np.eye(2))
+    with pytest.raises(UnsupportedFunction, match=r"numpy\.linalg\.pinv.*np\.linalg\.pinv"):
+        reverse.grad(lambda a: np.sum(np.linalg.pinv(a)))(np.eye(2))
     with pytest.raises(UnsupportedFunction, match="out="):
         reverse.grad(lambda a: np.sum(a, out=np.zeros(())))(x)
 

@@ -6,7 +6,9 @@ References: the hand-written CS231n backward passes, JAX's functional
 differences with its stated rounding bound), in both engines, nested.
 """
 
+import sys
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +17,9 @@ import modes
 from comparisons import check_grads
 from modes import forward, reverse
 from modes.errors import UnsupportedFunction
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))     # (bare pytest: the root for benchmarks)
+from benchmarks.write_loop import conv_backward_naive, conv_forward_naive  # noqa: E402
 
 jax = pytest.importorskip("jax")
 jnp = jax.numpy
@@ -96,49 +101,15 @@ def test_softmax_gradient_with_fancy_index_minus_equals():
     check_grads(dscores_of, (scores, y), argnums=0, order=2, jax_twin=twin).raise_if_failed()
 
 
-def conv_forward_naive(x, w, b, conv_param):
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    stride, pad = conv_param['stride'], conv_param['pad']
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='constant')
-    out = np.zeros_like(x, shape=(N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = x_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
-                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    cache = (x, w, b, conv_param)
-    return out, cache
-
-
-def conv_backward_naive(dout, cache):
-    x, w, b, conv_param = cache
-    stride, pad = conv_param['stride'], conv_param['pad']
-    N, F, H_out, W_out = dout.shape
-    _, _, HH, WW = w.shape
-    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='constant')
-    dx_pad, dw, db = np.zeros_like(x_pad), np.zeros_like(w), np.sum(dout, axis=(0, 2, 3))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = x_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
-                    dw[f] += window * dout[n, f, i, j]
-                    dx_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW] += w[f] * dout[n, f, i, j]
-    return dx_pad[:, :, pad:-pad, pad:-pad], dw, db
-
-
 @pytest.mark.parametrize("engine", ["reverse", "forward"])
 def test_naive_conv_filling_a_buffer_matches_conv_backward_naive(engine):
+    # the benchmark's naive conv: out = np.zeros_like(x, shape=...); out[n, f, i, j] = ...
     x, w, b = rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((2, 3, 3, 3)), rng.standard_normal(2)
     conv_param = {'stride': 2, 'pad': 1}
-    out, cache = conv_forward_naive(x, w, b, conv_param)
+    out = conv_forward_naive(x, w, b, conv_param)
     dout = rng.standard_normal(out.shape)
-    expected = conv_backward_naive(dout, cache)
-    layer = lambda x, w, b: conv_forward_naive(x, w, b, conv_param)[0]
+    expected = conv_backward_naive(dout, x, w, conv_param)
+    layer = lambda x, w, b: conv_forward_naive(x, w, b, conv_param)
     if engine == "reverse":
         got = reverse.vjp(layer, x, w, b)[1](dout)
     else:
