@@ -24,7 +24,7 @@ import weakref
 import numpy as np
 
 from .errors import LostDerivative, UnsupportedFunction, user_location
-from .ops.update import SETITEM
+from .ops.update import SETITEM, written_region
 from .ops.shape import GETITEM, broadcast_to, normalize_index, scatter_add
 from .registry import Box, apply, shape_of, strip
 
@@ -83,7 +83,7 @@ def add_at(target, index, values):
             "records writes: `out = np.zeros_like(v, shape=out.shape)` (or `import modes.numpy as np` and "
             "np.zeros), then np.add.at(out, index, v)")
     index = normalize_index(index, len(target.shape))
-    region = np.broadcast_to(np.empty((), bool), target.shape)[index].shape
+    region = written_region(target.shape, index)
     write(target, Ellipsis, target + scatter_add(broadcast_to(values, region), index, target.shape))
 
 

@@ -64,19 +64,19 @@ def asarray(a, dtype=None, **options):
 
 
 # --- buffers: constants of the running differentiation call ----------------------------
-def _buffer(made):
+def _buffer(made, name):
     def make(*args, **kwargs):
         out = made(*args, **kwargs)
         return _innermost_constant(out) if out.dtype.kind in "fc" else out
-    make.__name__, make.__qualname__ = made.__name__, made.__name__
-    make.__doc__ = (f"np.{made.__name__}; inside a differentiation call, a buffer of that call "
-                    "(writes of its values into it are recorded).\n\n" + (made.__doc__ or ""))
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = (f"np.{name}; inside a differentiation call, a buffer of that call "
+                    "(writes of its values into it are recorded).\n\n" + (getattr(_np, name).__doc__ or ""))
     return make
 
 
-zeros, empty, ones, full, eye, identity = map(_buffer, (_np.zeros, _np.zeros, _np.ones, _np.full, _np.eye,
-                                                        _np.identity))
-empty.__name__ = "empty"      # (zeros, never uninitialized memory)
+zeros, ones, full, eye, identity = (_buffer(getattr(_np, name), name)
+                                    for name in ("zeros", "ones", "full", "eye", "identity"))
+empty = _buffer(_np.zeros, "empty")      # zeros, never uninitialized memory
 
 
 # --- np.r_ and np.c_ ----------------------------------------------------------------

@@ -33,7 +33,7 @@ def _setitem(value, x, index, in_place):
     return out
 
 
-def _written_region(shape, index):
+def written_region(shape, index):
     """The shape of x[index], without touching x's memory."""
     return np.broadcast_to(np.empty((), bool), shape)[index].shape
 
@@ -43,7 +43,7 @@ def _kept_writes(shape, index):
     index repeats (None: every one): replay the assignment on positions."""
     if not any(isinstance(entry, np.ndarray) for entry in index):
         return None          # integers and slices never repeat
-    region = _written_region(shape, index)
+    region = written_region(shape, index)
     positions = np.arange(int(np.prod(region))).reshape(region)
     last = np.full(shape, -1, dtype=positions.dtype)
     last[index] = positions
@@ -71,7 +71,7 @@ def _setitem_batch(args, flags, index, in_place):
     # as getitem's rule: index the leading axes with the batch axis moved last
     size = _batch_size(args, flags)
     value, x = args
-    region = _written_region(shape_of(x)[1:] if flags[1] else shape_of(x), index)
+    region = written_region(shape_of(x)[1:] if flags[1] else shape_of(x), index)
     value = broadcast_to(align_batched(value, len(region)) if flags[0] else value, (size,) + region)
     if not flags[1]:
         x, in_place = broadcast_to(x, (size,) + shape_of(x)), False
@@ -83,7 +83,7 @@ def _setitem_batch(args, flags, index, in_place):
 SETITEM = linear("setitem", _setitem, _setitem_transpose,
                  jax=lambda value, x, index, in_place: _jnp().asarray(x).at[index].set(value),
                  batch=_setitem_batch,
-                 cost=lambda out, value, x, index, in_place: size_of(_written_region(shape_of(x), index)),
+                 cost=lambda out, value, x, index, in_place: size_of(written_region(shape_of(x), index)),
                  examples=lambda rng: [
                      ((rng.uniform(-2, 2, (2,)), rng.uniform(-2, 2, (4,))), dict(index=(slice(1, 3),), in_place=False)),
                      ((rng.uniform(-2, 2, ()), rng.uniform(-2, 2, (3, 4))), dict(index=(1, 2), in_place=False)),
