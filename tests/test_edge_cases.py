@@ -119,8 +119,8 @@ def test_empty_inputs_and_outputs():
 
 def test_unsupported_functions_and_options_are_named():
     x = np.array([1.0, 2.0])
-    with pytest.raises(UnsupportedFunction, match=r"numpy\.fmod"):
-        reverse.grad(lambda a: np.sum(np.fmod(a, 1.5)))(x)
+    with pytest.raises(UnsupportedFunction, match=r"numpy\.unwrap"):
+        reverse.grad(lambda a: np.sum(np.unwrap(a)))(x)
     with pytest.raises(UnsupportedFunction, match=r"numpy\.linalg\.pinv.*np\.linalg\.pinv"):
         reverse.grad(lambda a: np.sum(np.linalg.pinv(a)))(np.eye(2))
     with pytest.raises(UnsupportedFunction, match="out="):
@@ -352,8 +352,8 @@ def test_einsum_refuses_what_numpy_refuses_and_broadcasts_what_it_broadcasts():
         reverse.grad(lambda a: np.einsum("ii", a))(y)
     with pytest.raises(ValueError, match=r"einsum term 'i\.\.j' does not fit"):
         reverse.grad(lambda a: np.sum(np.einsum("i..j", a)))(y)
-    with pytest.raises(TypeError, match="subscripts as a string"):
-        reverse.grad(lambda a: np.sum(np.einsum(a, [0, 1])))(y)
+    with pytest.raises(ValueError, match=r"einsum term 'abc' does not fit"):      # NumPy's sublist form
+        reverse.grad(lambda a: np.sum(np.einsum(a, [0, 1, 2])))(y)
 
 
 def test_axes_and_options_numpy_refuses_are_refused():

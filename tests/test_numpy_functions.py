@@ -207,6 +207,15 @@ CASES = [
      (0.5, 1.5)),
     ("geomspace", lambda a, b: np.geomspace(a, b, 5), lambda a, b: jnp.geomspace(a, b, 5), (-0.5, -3.0)),
     ("sinc-at-zero", lambda x: np.sinc(x), lambda x: jnp.sinc(x), (np.array([0.0, 0.3, -1.0]),)),
+    ("fmod", lambda a, b: np.fmod(a, b), lambda a, b: jnp.fmod(a, b), (X, P[:1, :1] * 0.9)),
+    ("trunc-fix", lambda x: x * np.trunc(2 * x) + np.fix(x), lambda x: x * jnp.trunc(2 * x) + jnp.trunc(x), (X,)),
+    ("vecdot", lambda a, b: np.vecdot(a, b), lambda a, b: jnp.vecdot(a, b), (CUBE, X)),
+    ("matvec", lambda m, v: np.matvec(m, v), lambda m, v: jnp.matvec(m, v), (CUBE, V[:4])),
+    ("vecmat", lambda v, m: np.vecmat(v, m), lambda v, m: jnp.vecmat(v, m), (W, CUBE)),
+    ("einsum-sublists", lambda a, b: np.einsum(a, [0, 1], b, [Ellipsis, 1], [Ellipsis, 0]),
+     lambda a, b: jnp.einsum(a, [0, 1], b, [Ellipsis, 1], [Ellipsis, 0]), (X, CUBE)),
+    ("einsum-sublists-implicit", lambda a: np.einsum(a, [0, 1, 0]), lambda a: jnp.einsum(a, [0, 1, 0]),
+     (CUBE[:, :, :2],)),
 ]
 IDS = [case[0] for case in CASES]
 

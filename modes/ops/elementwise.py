@@ -390,6 +390,7 @@ NAN_TO_NUM = elementwise("nan_to_num", _nan_to_num,
 SIGN = non_differentiable("sign", np.sign, lambda x: _jnp().sign(x))
 FLOOR = non_differentiable("floor", np.floor, lambda x: _jnp().floor(x))
 CEIL = non_differentiable("ceil", np.ceil, lambda x: _jnp().ceil(x))
+TRUNC = non_differentiable("trunc", np.trunc, lambda x: _jnp().trunc(x))
 ROUND = non_differentiable("round", lambda x, decimals=0: np.round(x, decimals),
                            lambda x, decimals=0: _jnp().round(x, decimals))
 HEAVISIDE = non_differentiable("heaviside", np.heaviside, lambda x, h0: _jnp().heaviside(x, h0), arity=2)
@@ -480,6 +481,8 @@ def sign(x): return apply(SIGN, x)
 def floor(x): return apply(FLOOR, x)
 @implements(np.ceil)
 def ceil(x): return apply(CEIL, x)
+@implements(np.trunc, np.fix)
+def trunc(x): return apply(TRUNC, x)
 @implements(np.rint, np.round, np.around)
 def round_(x, decimals=0): return apply(ROUND, x, decimals=decimals)
 
@@ -496,6 +499,10 @@ def floor_divide(a, b): return floor(truediv(a, b))                # derivative 
 
 @implements(np.remainder)
 def remainder(a, b): return sub(a, mul(b, floor_divide(a, b)))     # a mod b = a - b floor(a / b)
+
+
+@implements(np.fmod)
+def fmod(a, b): return sub(a, mul(b, trunc(truediv(a, b))))        # C's fmod: a - b trunc(a / b)
 
 
 @implements(np.logaddexp)
@@ -542,4 +549,5 @@ def float_power(a, b):
 
 
 passes_through(np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-               np.isfinite, np.isnan, np.isinf, np.logical_and, np.logical_or, np.logical_not, np.signbit)
+               np.isfinite, np.isnan, np.isinf, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+               np.signbit, np.spacing)

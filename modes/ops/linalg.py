@@ -14,7 +14,7 @@ import numpy as np
 
 from ..registry import FLOP_COUNTERS, Op, apply, count, implements, register, shape_of, size_of
 from . import domains
-from .complex import absolute, squared_modulus
+from .complex import absolute, conj, squared_modulus
 from .elementwise import ADD, add, mul, sqrt
 from .reductions import max as max_
 from .reductions import min as min_
@@ -255,8 +255,7 @@ def _without_ellipsis_or_repeats(subscripts, operands):
     repeated within one operand ('ii', a diagonal) taken by np.diagonal
     first, so the op itself only sees plain contractions."""
     if not isinstance(subscripts, str):
-        raise TypeError("fwdrev's einsum takes the subscripts as a string ('ij,jk->ik'), not NumPy's "
-                        "sublist form (a, [0, 1], b, [1, 2])")
+        subscripts, operands = _sublists_as_subscripts(subscripts, *operands)
     subscripts = subscripts.replace(" ", "")
     inputs, arrow, output = subscripts.partition("->")
     inputs = inputs.split(",")
@@ -296,6 +295,18 @@ def _without_ellipsis_or_repeats(subscripts, operands):
     return ",".join(inputs) + "->" + output, operands
 
 
+def _sublists_as_subscripts(*operands_and_sublists):
+    """NumPy's sublist form einsum(a, [0, 1], b, [1, 2], [0, 2]) as the string
+    form 'ab,bc->ac' (Ellipsis is '...'), so one parser serves both."""
+    def letters(sublist):
+        return "".join("..." if axis is Ellipsis else string.ascii_letters[axis] for axis in sublist)
+    items = list(operands_and_sublists)
+    output = letters(items.pop()) if len(items) % 2 else None
+    operands, sublists = items[0::2], items[1::2]
+    subscripts = ",".join(letters(s) for s in sublists)
+    return (subscripts if output is None else subscripts + "->" + output), operands
+
+
 @implements(np.dot)
 def dot(a, b):
     na, nb = len(shape_of(a)), len(shape_of(b))
@@ -330,6 +341,22 @@ def inner(a, b):
 @implements(np.vdot)
 def vdot(a, b):
     return sum_(mul(reshape(a, (-1,)), reshape(b, (-1,))))
+
+
+# NumPy 2's vector gufuncs: the first argument conjugated, as np.vdot
+@implements(np.vecdot, np.linalg.vecdot)
+def vecdot(a, b, axis=-1):
+    return sum_(mul(conj(a), b), axis=axis)                            # sum_i conj(a_i) b_i
+
+
+@implements(np.matvec)
+def matvec(m, v):
+    return einsum("...ij,...j->...i", m, v)                            # (A v)_i = sum_j A_ij v_j
+
+
+@implements(np.vecmat)
+def vecmat(v, m):
+    return einsum("...j,...ji->...i", conj(v), m)                      # (v^H A)_i = sum_j conj(v_j) A_ji
 
 
 @implements(np.linalg.norm)
