@@ -58,10 +58,24 @@ def _tanh_jacobian():
     return lambda: jacobian(x)
 
 
+def _write_loop(gradient):
+    import numpy as np
+
+    from modes import reverse
+
+    from . import write_loop
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((1, 3, 6, 6)), rng.standard_normal((2, 3, 3, 3)), rng.standard_normal(2)
+    loss = reverse.grad(write_loop.loss, argnums=(0, 1, 2)) if gradient else write_loop.loss
+    return lambda: loss(x, w, b)
+
+
 PROGRAMS = {   # name -> builder of a zero-argument call of ours
     "two_layer_net": _two_layer_net,       # N=4, 6-5-3: the engine's overhead on the real program
     "rosenbrock": _rosenbrock,             # 100 Python floats, as in the suite
     "tanh_jacobian": _tanh_jacobian,       # W 8 x 16, all 16 directions in one pass
+    "write_loop": lambda: _write_loop(True),             # naive conv, 72 element writes: reverse.grad
+    "write_loop_primal": lambda: _write_loop(False),     # the same loss on plain arrays (the ratio's unit)
 }
 ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 

@@ -273,7 +273,7 @@ def is_complex(x) -> bool:
     """x holds complex values (a box: its innermost value does)."""
     if type(x) is np.ndarray:
         return x.dtype.kind == "c"
-    if type(x) is float:
+    if type(x) is float or type(x) is np.float64:
         return False
     return isinstance(x, complex) or np.iscomplexobj(strip(x))
 

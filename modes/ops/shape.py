@@ -100,11 +100,19 @@ CONCATENATE = linear("concatenate", lambda *xs, axis: np.concatenate(xs, axis=ax
 
 
 # --- getitem and its transpose, scatter_add --------------------------------------
+BASIC_ENTRIES = frozenset((int, slice))     # index entries that never repeat an element
+
+
+def has_index_arrays(index):
+    """An integer array among the entries: the index may repeat an element."""
+    return np.ndarray in map(type, index)
+
+
 def normalize_index(index, ndim):
     """A basic-or-fancy index as a tuple without Ellipsis; boolean masks become
     integer arrays, so that the index can be replayed on a cotangent."""
     index = index if isinstance(index, tuple) else (index,)
-    if all(type(entry) is int or type(entry) is slice for entry in index):
+    if BASIC_ENTRIES.issuperset(map(type, index)):
         return index          # the common case (x[i, :, a:b]): nothing to normalize
     entries, consumed, ellipsis = [], 0, None     # (axes the entries index; where '...' stands)
     for entry in index:
@@ -169,7 +177,7 @@ GETITEM = linear("getitem", lambda x, index: x[index],
 
 def _getitem_vjp_into(total, ct, argnum, out, x, index):
     # reading x[i] one element at a time must not cost a dense array per read
-    if any(type(entry) is np.ndarray for entry in index):
+    if has_index_arrays(index):
         np.add.at(total, index, ct)       # integer arrays may repeat an index: each adds
     else:
         total[index] += ct                # integers and slices never repeat (and += is faster)

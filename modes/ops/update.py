@@ -19,7 +19,8 @@ not a copy of the buffer per write.
 import numpy as np
 
 from ..registry import apply, implements, linear, shape_of, size_of
-from .shape import _batch_size, _moved_batch_first, _moved_batch_last, align_batched, broadcast_to, getitem
+from .shape import (_batch_size, _moved_batch_first, _moved_batch_last, align_batched, broadcast_to, getitem,
+                    has_index_arrays)
 
 
 def _jnp():
@@ -41,7 +42,7 @@ def written_region(shape, index):
 def _kept_writes(shape, index):
     """Which elements of the written region NumPy keeps where an integer
     index repeats (None: every one): replay the assignment on positions."""
-    if not any(isinstance(entry, np.ndarray) for entry in index):
+    if not has_index_arrays(index):
         return None          # integers and slices never repeat
     region = written_region(shape, index)
     positions = np.arange(int(np.prod(region))).reshape(region)
