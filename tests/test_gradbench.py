@@ -346,3 +346,82 @@ def test_saddle_finds_the_point_the_eval_says(pairing):
     # saddle's eval expects 8.246324826140356e-06 four times from start (1, 1)
     assert evaluate("saddle", pairing, {"start": [1.0, 1.0]}, "forward") == pytest.approx(
         [8.246324826140356e-06] * 4, rel=1e-12)
+
+
+# ---------------------------------------------------------------- ba
+
+def jax_ba_residuals(params, n, m, feats, camera_of, point_of):
+    """ADBench's bundle adjustment in jax.numpy, one observation at a time
+    (vmapped): all 3p residuals as one vector of all 11 n + 3 m + p parameters."""
+    cams, X, w = params[:11 * n].reshape(n, 11), params[11 * n:11 * n + 3 * m].reshape(m, 3), params[11 * n + 3 * m:]
+
+    def residual(cam, x, weight, feat):
+        rotation, Xo = cam[:3], x - cam[3:6]
+        sq = jnp.sum(rotation ** 2)
+        theta = jnp.sqrt(jnp.where(sq == 0, 1.0, sq))
+        u = rotation / theta
+        rodrigues = Xo * jnp.cos(theta) + jnp.cross(u, Xo) * jnp.sin(theta) + u * jnp.dot(u, Xo) * (1 - jnp.cos(theta))
+        Xcam = jnp.where(sq == 0, Xo + jnp.cross(rotation, Xo), rodrigues)
+        q = Xcam[:2] / Xcam[2]
+        r2 = jnp.dot(q, q)
+        projected = q * (1 + cam[9] * r2 + cam[10] * r2 ** 2) * cam[6] + cam[7:9]
+        return weight * (projected - feat)
+
+    reprojection = jax.vmap(residual)(cams[camera_of], X[point_of], w, feats)
+    return jnp.concatenate([reprojection.ravel(), 1 - w ** 2])
+
+
+def ba_arrays(rng, n, m, p, zero_rotation=False):
+    """Distinct cameras, points, weights and features (GradBench repeats one of
+    each; distinct ones also catch a derivative landing in the wrong block)."""
+    cams = np.column_stack([rng.normal(scale=0.3, size=(n, 3)) * (not zero_rotation), rng.normal(size=(n, 2)),
+                            rng.uniform(-8, -6, size=(n, 1)), rng.uniform(300, 400, size=(n, 1)),
+                            rng.normal(size=(n, 2)), rng.normal(scale=1e-2, size=(n, 2))])
+    return cams, rng.normal(size=(m, 3)), rng.uniform(0.5, 1.5, size=p), rng.normal(size=(p, 2))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("zero_rotation", [False, True])
+def test_ba_sparse_jacobian_is_jaxs_dense_one(mode, zero_rotation):
+    import scipy.sparse
+    from reports.gradbench.derivatives import derivatives
+    from reports.gradbench.programs import ba
+    n, m, p = 3, 5, 8
+    cams, X, w, feats = ba_arrays(np.random.default_rng(31337), n, m, p, zero_rotation)
+    camera_of, point_of = ba.observations(n, m, p)
+    params = np.concatenate([cams.ravel(), X.ravel(), w])
+    reference = np.asarray(jax_ba_residuals(params, n, m, feats, camera_of, point_of))
+    reprojection, weights = ba.objective(cams, X, w, feats, camera_of, point_of)
+    assert_matches(np.concatenate([np.ravel(reprojection), weights]), reference)
+
+    rows, cols, vals = ba.sparse_jacobian(derivatives(mode), cams, X, w, feats, camera_of, point_of)
+    assert len(rows) == 3 * p + 1 and len(cols) == len(vals) == 15 * 2 * p + p
+    ours = scipy.sparse.csr_matrix((vals, cols, rows), shape=(3 * p, 11 * n + 3 * m + p)).toarray()
+    expected = jax.jacfwd(jax_ba_residuals)(params, n, m, feats, camera_of, point_of)
+    assert_matches(ours, expected)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_ba_answers_in_gradbench_reference_tools_format(mode):
+    # the eval repeats one camera, point, weight and feature; GradBench's reference tool
+    # answers the first observation's values and the count (objective), and the first 30
+    # entries plus the last of rows, cols and vals (jacobian)
+    cams, X, w, feats = ba_arrays(np.random.default_rng(7), 1, 1, 1)
+    n, m, p = 4, 6, 10
+    input = {"n": n, "m": m, "p": p, "cam": cams[0].tolist(), "x": X[0].tolist(), "w": float(w[0]),
+             "feat": feats[0].tolist()}
+    from reports.gradbench.programs import ba
+    camera_of, point_of = ba.observations(n, m, p)
+    params = np.concatenate([np.tile(cams[0], n), np.tile(X[0], m), np.full(p, w[0])])
+    residuals = np.asarray(jax_ba_residuals(params, n, m, np.tile(feats[0], (p, 1)), camera_of, point_of))
+    objective = evaluate("ba", "objective", input, mode)
+    assert objective["reproj_error"]["repeated"] == p and objective["w_err"]["repeated"] == p
+    assert_matches(objective["reproj_error"]["elements"] + [objective["w_err"]["element"]],
+                   np.append(residuals[:2], residuals[-1]))
+    jacobian = evaluate("ba", "jacobian", input, mode)
+    all_rows = np.concatenate([15 * np.arange(2 * p + 1), 30 * p + np.arange(1, p + 1)])   # 15 per residual, then 1
+    assert jacobian["rows"] == all_rows[:30].tolist() + [all_rows[-1]]
+    dense = np.asarray(jax.jacfwd(jax_ba_residuals)(params, n, m, np.tile(feats[0], (p, 1)), camera_of, point_of))
+    first_columns = list(range(11)) + [11 * n, 11 * n + 1, 11 * n + 2, 11 * n + 3 * m]    # camera 0, point 0, weight 0
+    assert jacobian["cols"] == first_columns * 2 + [11 * n + 3 * m + p - 1]
+    assert_matches(jacobian["vals"], np.concatenate([dense[0, first_columns], dense[1, first_columns], dense[-1, -1:]]))
