@@ -425,3 +425,91 @@ def test_ba_answers_in_gradbench_reference_tools_format(mode):
     first_columns = list(range(11)) + [11 * n, 11 * n + 1, 11 * n + 2, 11 * n + 3 * m]    # camera 0, point 0, weight 0
     assert jacobian["cols"] == first_columns * 2 + [11 * n + 3 * m + p - 1]
     assert_matches(jacobian["vals"], np.concatenate([dense[0, first_columns], dense[1, first_columns], dense[-1, -1:]]))
+
+
+# ---------------------------------------------------------------- ht
+
+def hand_input(rng, bones=22, vertices=60, npts=12, complicated=False, mirrored=False):
+    """A synthetic hand in ht's input format (ADBench's model files are not shipped):
+    rigid base transforms, a random bone tree (parents first), skinning weights
+    summing to 1 over 3 bones per vertex, and points near the model."""
+    def rigid():
+        q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+        return np.block([[q, rng.normal(size=(3, 1))], [np.zeros((1, 3)), np.ones((1, 1))]])
+    weights = np.zeros((vertices, bones))
+    for v in range(vertices):
+        chosen = rng.choice(bones, 3, replace=False)
+        weights[v, chosen] = rng.dirichlet(np.ones(3))
+    triangles = np.array([rng.choice(vertices, 3, replace=False) for _ in range(2 * vertices)])
+    correspondences = rng.integers(0, len(triangles) if complicated else vertices, size=npts)
+    model = {"bone_count": bones, "bone_names": [f"bone{b}" for b in range(bones)],
+             "parents": [-1] + [int(rng.integers(0, b)) for b in range(1, bones)],
+             "base_relatives": [rigid().tolist() for _ in range(bones)],
+             "inverse_base_absolutes": [rigid().tolist() for _ in range(bones)],
+             "base_positions": np.column_stack([rng.normal(size=(vertices, 3)), np.ones(vertices)]).tolist(),
+             "weights": weights.tolist(), "triangles": triangles.tolist(), "is_mirrored": mirrored}
+    return {"theta": rng.normal(scale=0.5, size=26).tolist(),
+            "data": {"model": model, "correspondences": correspondences.tolist(),
+                     "points": rng.normal(size=(npts, 3)).tolist()},
+            "us": rng.uniform(size=(npts, 2)).tolist() if complicated else []}
+
+
+def jax_hand_residuals(theta, us, input):
+    """ADBench's hand objective in jax.numpy, following its C++ bone by bone."""
+    data, model = input["data"], input["data"]["model"]
+    bones = len(model["parents"])
+    pose = [jnp.zeros(3)] * (bones + 3)
+    pose[0], pose[1], pose[2] = theta[0:3], jnp.ones(3), theta[3:6]
+    i_theta, row = 6, 5
+    for _ in range(5):
+        pose[row] = jnp.array([theta[i_theta], theta[i_theta + 1], 0.0])
+        pose[row + 1] = jnp.array([theta[i_theta + 2], 0.0, 0.0])
+        pose[row + 2] = jnp.array([theta[i_theta + 3], 0.0, 0.0])
+        i_theta, row = i_theta + 4, row + 4
+    absolutes = []
+    for b in range(bones):
+        tx, tz, ty = pose[3 + b]
+        Rx = jnp.array([[1, 0, 0], [0, jnp.cos(tx), -jnp.sin(tx)], [0, jnp.sin(tx), jnp.cos(tx)]])
+        Ry = jnp.array([[jnp.cos(ty), 0, jnp.sin(ty)], [0, 1, 0], [-jnp.sin(ty), 0, jnp.cos(ty)]])
+        Rz = jnp.array([[jnp.cos(tz), -jnp.sin(tz), 0], [jnp.sin(tz), jnp.cos(tz), 0], [0, 0, 1]])
+        tr = jnp.eye(4).at[:3, :3].set(Rz @ Ry @ Rx)
+        relative = jnp.array(model["base_relatives"][b]) @ tr
+        parent = model["parents"][b]
+        absolutes.append(relative if parent == -1 else absolutes[parent] @ relative)
+    base = jnp.array(model["base_positions"]).T                                   # (4, vertices)
+    weights = jnp.array(model["weights"])
+    positions = sum((absolutes[b] @ jnp.array(model["inverse_base_absolutes"][b]) @ base)[:3] * weights[:, b]
+                    for b in range(bones))                                      # (3, vertices)
+    if model["is_mirrored"]:
+        positions = positions.at[0].multiply(-1)
+    norm = jnp.linalg.norm(pose[0])
+    x, y, z = pose[0] / norm
+    s, c = jnp.sin(norm), jnp.cos(norm)
+    R = jnp.array([[x * x + (1 - x * x) * c, x * y * (1 - c) - z * s, x * z * (1 - c) + y * s],
+                   [x * y * (1 - c) + z * s, y * y + (1 - y * y) * c, y * z * (1 - c) - x * s],
+                   [x * z * (1 - c) - y * s, z * y * (1 - c) + x * s, z * z + (1 - z * z) * c]])
+    positions = (R * pose[1]) @ positions + pose[2][:, None]
+    points, correspondences = jnp.array(data["points"]), np.array(data["correspondences"])
+    if us is None:
+        return jnp.ravel(points - positions[:, correspondences].T)
+    a, b, c = (positions[:, np.array(model["triangles"])[correspondences, j]].T for j in range(3))
+    return jnp.ravel(points - (us[:, :1] * a + us[:, 1:] * b + (1 - us[:, :1] - us[:, 1:]) * c))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("complicated, mirrored", [(False, False), (True, False), (False, True)])
+def test_ht(mode, complicated, mirrored):
+    input = hand_input(np.random.default_rng(31337), complicated=complicated, mirrored=mirrored)
+    theta = np.array(input["theta"])
+    us = np.array(input["us"]) if complicated else None
+    assert_matches(evaluate("ht", "objective", input, mode), jax_hand_residuals(theta, us, input))
+    J_theta = jax.jacfwd(jax_hand_residuals)(theta, us, input)                           # (3 npts, 26)
+    if complicated:
+        J_us = jax.jacfwd(jax_hand_residuals, argnums=1)(theta, us, input)               # (3 npts, npts, 2)
+        own = np.repeat(np.arange(len(us)), 3)                                            # row 3i + j: point i
+        expected = np.concatenate([np.asarray(J_us)[np.arange(3 * len(us)), own], J_theta], axis=1)
+    else:
+        expected = J_theta
+    jacobian = evaluate("ht", "jacobian", input, mode)
+    assert np.shape(jacobian) == (36, 28 if complicated else 26)
+    assert_matches(jacobian, expected)
