@@ -513,3 +513,35 @@ def test_ht(mode, complicated, mirrored):
     jacobian = evaluate("ht", "jacobian", input, mode)
     assert np.shape(jacobian) == (36, 28 if complicated else 26)
     assert_matches(jacobian, expected)
+
+
+# ---------------------------------------------------------------- the ratios beside GradBench's
+
+def test_ratios_are_measured_per_mode_and_eval_and_rendered_beside_the_published_ones():
+    from reports import render
+    from reports.gradbench import ratios
+    cases = lambda: {"lse": ratios._cases("lse", [64, 32]), "det": ratios._cases("det", [3])}
+    rows = ratios.measure(cases, samples=1)
+    assert [(r["mode"], r["eval"], r["workload"]) for r in rows] == [
+        (mode, name, w) for mode in MODES for name, w in (("lse", "n=32"), ("lse", "n=64"), ("det", "ell=3"))]
+    assert all(r["ratio"] == r["derivative"] / r["primal"] > 0 and r["why"] == "" for r in rows)
+    table = ratios.summary(rows)
+    assert table["lse"]["workloads"] == ["n=32", "n=64"]
+    assert table["lse"]["forward"] == pytest.approx(np.median([r["ratio"] for r in rows[:2]]), rel=1e-15)
+    headers, body = render.gradbench_table(rows)
+    lse_row = dict(zip(headers, body[0]))
+    assert lse_row["eval"] == "lse" and lse_row["manual (C++)"] == "1.12" and lse_row["PyTorch"] == "4.56"
+    assert dict(zip(headers, body[1]))["JAX (jit)"] == "-"                 # det: JAX publishes none
+    assert "2026-03-14" in render.gradbench_note(rows)
+
+
+def test_a_derivative_over_the_budget_ends_its_eval_and_the_rest_is_predicted():
+    from reports.gradbench import ratios
+    rows = ratios.measure(lambda: {"lse": ratios._cases("lse", [100, 200, 400])}, modes=("forward",),
+                          samples=1, give_up=0.0)
+    assert [r["workload"] for r in rows] == ["n=100", "n=200", "n=400"]
+    assert rows[0]["why"] == "" and rows[0]["derivative"] > 0
+    assert all(r["why"].startswith("the previous size took") and np.isnan(r["ratio"]) for r in rows[1:])
+    # one size measured: growth taken as linear, 2x and 4x the work
+    assert rows[1]["predicted"] == pytest.approx(2 * rows[0]["derivative"])
+    assert rows[2]["predicted"] == pytest.approx(4 * rows[0]["derivative"])
