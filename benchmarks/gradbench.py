@@ -37,7 +37,7 @@ def rows(samples=5):
                                    pytorch if isinstance(pytorch, float) else None) if t is not None]
             primal_name, derivative_name = ratios.FUNCTIONS[name]
             result.append(Row("gradbench", f"{name} {derivative_name} ({mode})", f"{name} {primal_name}",
-                              statistics.median(r["ratio"] for r in cases), min(targets, default=math.nan),
+                              statistics.median(r["ratio"] for r in cases), min(targets, default=None),
                               statistics.median(r["derivative"] for r in cases),
                               statistics.median(r["primal"] for r in cases), "s", samples,
                               f"median over {', '.join(r['workload'] for r in cases)}; published manual "

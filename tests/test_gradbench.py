@@ -429,31 +429,6 @@ def test_ba_answers_in_gradbench_reference_tools_format(mode):
 
 # ---------------------------------------------------------------- ht
 
-def hand_input(rng, bones=22, vertices=60, npts=12, complicated=False, mirrored=False):
-    """A synthetic hand in ht's input format (ADBench's model files are not shipped):
-    rigid base transforms, a random bone tree (parents first), skinning weights
-    summing to 1 over 3 bones per vertex, and points near the model."""
-    def rigid():
-        q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
-        return np.block([[q, rng.normal(size=(3, 1))], [np.zeros((1, 3)), np.ones((1, 1))]])
-    weights = np.zeros((vertices, bones))
-    for v in range(vertices):
-        chosen = rng.choice(bones, 3, replace=False)
-        weights[v, chosen] = rng.dirichlet(np.ones(3))
-    triangles = np.array([rng.choice(vertices, 3, replace=False) for _ in range(2 * vertices)])
-    correspondences = rng.integers(0, len(triangles) if complicated else vertices, size=npts)
-    model = {"bone_count": bones, "bone_names": [f"bone{b}" for b in range(bones)],
-             "parents": [-1] + [int(rng.integers(0, b)) for b in range(1, bones)],
-             "base_relatives": [rigid().tolist() for _ in range(bones)],
-             "inverse_base_absolutes": [rigid().tolist() for _ in range(bones)],
-             "base_positions": np.column_stack([rng.normal(size=(vertices, 3)), np.ones(vertices)]).tolist(),
-             "weights": weights.tolist(), "triangles": triangles.tolist(), "is_mirrored": mirrored}
-    return {"theta": rng.normal(scale=0.5, size=26).tolist(),
-            "data": {"model": model, "correspondences": correspondences.tolist(),
-                     "points": rng.normal(size=(npts, 3)).tolist()},
-            "us": rng.uniform(size=(npts, 2)).tolist() if complicated else []}
-
-
 def jax_hand_residuals(theta, us, input):
     """ADBench's hand objective in jax.numpy, following its C++ bone by bone."""
     data, model = input["data"], input["data"]["model"]
@@ -499,7 +474,9 @@ def jax_hand_residuals(theta, us, input):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("complicated, mirrored", [(False, False), (True, False), (False, True)])
 def test_ht(mode, complicated, mirrored):
-    input = hand_input(np.random.default_rng(31337), complicated=complicated, mirrored=mirrored)
+    from reports.gradbench.ratios import hand_input
+    input = hand_input(np.random.default_rng(31337), vertices=60, npts=12, complicated=complicated,
+                       mirrored=mirrored)
     theta = np.array(input["theta"])
     us = np.array(input["us"]) if complicated else None
     assert_matches(evaluate("ht", "objective", input, mode), jax_hand_residuals(theta, us, input))
@@ -542,6 +519,6 @@ def test_a_derivative_over_the_budget_ends_its_eval_and_the_rest_is_predicted():
     assert [r["workload"] for r in rows] == ["n=100", "n=200", "n=400"]
     assert rows[0]["why"] == "" and rows[0]["derivative"] > 0
     assert all(r["why"].startswith("the previous size took") and np.isnan(r["ratio"]) for r in rows[1:])
-    # one size measured: growth taken as linear, 2x and 4x the work
-    assert rows[1]["predicted"] == pytest.approx(2 * rows[0]["derivative"])
-    assert rows[2]["predicted"] == pytest.approx(4 * rows[0]["derivative"])
+    # one size measured: time taken as linear in the work, n directions of O(n) each: 4x and 16x
+    assert rows[1]["predicted"] == pytest.approx(4 * rows[0]["derivative"])
+    assert rows[2]["predicted"] == pytest.approx(16 * rows[0]["derivative"])

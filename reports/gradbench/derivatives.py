@@ -3,8 +3,9 @@
 `--mode reverse`: modes.reverse (one backward pass per gradient, one per
 Jacobian row). `--mode forward`: modes.forward (a gradient from chunked
 forward passes, n directions in ceil(n / chunk) passes; a Jacobian likewise,
-one column per direction). A program asks for `grad` or `jacobian` and never
-knows which engine answers.
+one column per direction). A program asks for `grad`, `jacobian` or, for a
+block-diagonal Jacobian (ba, ht), `per_item_jacobian`, and never knows which
+engine answers.
 """
 
 from __future__ import annotations

@@ -169,41 +169,53 @@ SMALL_SIZES = {
 
 
 def workloads(sizes=None):
-    """eval -> [(size, description, input)], smallest work first (inputs generated lazily)."""
+    """eval -> (size, description, input) for each size, smallest primal first
+    (inputs generated lazily)."""
     sizes = SMALL_SIZES if sizes is None else sizes
     return {name: _cases(name, sizes[name]) for name in sizes}
 
 
 def _cases(name, sizes):
-    ordered = sorted(sizes, key=lambda size: work(name, size))
+    ordered = sorted(sizes, key=lambda size: _dimensions(name, size)[1])
     return ((size, *case) for size, case in zip(ordered, GENERATORS[name](ordered)))
 
 
-def work(name, size):
-    """What a size's time grows with: the product of its dimensions (ht: the points)."""
-    if name == "ht":
-        return size[2]
-    return math.prod(size) if isinstance(size, tuple) else size
+def _dimensions(name, size):
+    """(input directions, primal work, largest primal intermediate) of a
+    workload, in elements: rough sizes for predicting time and memory."""
+    return {
+        "lse": lambda n: (n, n, n), "llsq": lambda n: (128, 128 * n, 128 * n),
+        "det": lambda ell: (ell * ell, ell * 2 ** ell, ell * math.comb(ell, ell // 2)),
+        "ode": lambda n, s: (n, n * s, n),
+        "gmm": lambda d, k: (k * (1 + 2 * d + d * (d - 1) // 2), 1000 * k * d * d, 1000 * k * d),
+        "kmeans": lambda k, n, d: (k * d, k * n * d, 2 * k * n),
+        "lstm": lambda layers, c: (layers * 8 * LSTM_BITS + 3 * LSTM_BITS, layers * c * LSTM_BITS, 4 * LSTM_BITS),
+        "ba": lambda n, m, p: (15, p, 15 * p), "ht": lambda kind, vertices, c: (28, 66 * vertices + c, 66 * vertices),
+    }[name](*(size if isinstance(size, tuple) else (size,)))
 
 
-MAX_ELEMENTS = 5e7      # 400 MB per array: a derivative that would build a larger one is not run
+def _passes(name, mode, size):
+    """Directions one derivative carries: all inputs' in forward mode; in
+    reverse mode one cotangent row, except ht's Jacobian (3 c rows)."""
+    if mode == "forward":
+        return _dimensions(name, size)[0]
+    return 3 * size[2] if name == "ht" else 1
+
+
+def work(name, mode, size):
+    """What a derivative's time grows with: primal work times its directions."""
+    return _dimensions(name, size)[1] * _passes(name, mode, size)
+
+
+MAX_ELEMENTS = 1.25e8      # 1 GiB per array: a derivative that would build a larger one is not run
 
 
 def peak_elements(name, mode, size):
     """About the largest array a derivative builds: the primal's largest
     intermediate times the directions of one forward pass (or the rows of one
     batched backward pass), as the engines' default chunks choose them."""
-    directions, intermediate = {
-        "lse": lambda n: (n, n), "llsq": lambda n: (128, 128 * n),
-        "det": lambda ell: (ell * ell, ell * math.comb(ell, ell // 2)), "ode": lambda n, s: (n, n),
-        "gmm": lambda d, k: (k * (1 + 2 * d + d * (d - 1) // 2), 1000 * k * d),
-        "kmeans": lambda k, n, d: (k * d, 2 * k * n),
-        "lstm": lambda layers, c: (layers * 8 * LSTM_BITS + 3 * LSTM_BITS, 4 * LSTM_BITS),
-        "ba": lambda n, m, p: (15, 15 * p), "ht": lambda kind, vertices, c: (28, 66 * vertices),
-    }[name](*(size if isinstance(size, tuple) else (size,)))
-    if mode == "reverse":      # one cotangent row, except ht's Jacobian: 3 c rows per backward pass
-        directions = 3 * size[2] if name == "ht" else 1
-    return intermediate * min(directions, max(1, 2 ** 23 // directions))
+    directions = _passes(name, mode, size)
+    return _dimensions(name, size)[2] * min(directions, max(1, 2 ** 23 // directions))
 
 
 def predict(history, at):
@@ -240,13 +252,13 @@ def measure(cases, modes=MODES, samples=5, progress=None, give_up=None):
                            primal=math.nan, derivative=math.nan, ratio=math.nan, predicted=math.nan, why="")
                 peak = peak_elements(name, mode, size)
                 if give_up is not None and history and (history[-1][1] > give_up or peak > MAX_ELEMENTS):
-                    row.update(predicted=predict(history, work(name, size)),
+                    row.update(predicted=predict(history, work(name, mode, size)),
                                why=(f"the previous size took {history[-1][1]:.0f} s" if history[-1][1] > give_up
                                     else f"an intermediate of about {peak * 8 / 2 ** 30:.1f} GiB"))
                 else:
                     primal = median_time(functions[primal_name], input, samples)
                     derivative = median_time(functions[derivative_name], input, max(1, samples // 2))
-                    history.append((work(name, size), derivative))
+                    history.append((work(name, mode, size), derivative))
                     row.update(primal=primal, derivative=derivative, ratio=derivative / primal)
                 rows.append(row)
                 if progress:
