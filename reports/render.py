@@ -414,6 +414,38 @@ def slope_table(slopes):
              "time slope"], rows)
 
 
+def gradbench_table(rows):
+    """Our derivative/primal ratios per GradBench eval, both modes, beside the
+    published ones (reports/gradbench/ratios.py)."""
+    from .gradbench.ratios import PUBLISHED, summary
+    table = summary(rows)
+    tools = list(PUBLISHED)
+
+    def cell(value):
+        return "-" if value is None else (value if isinstance(value, str) else _fmt(value))
+    body = [[name, entry["function"], "; ".join(entry["workloads"]) or "none within the budget",
+             cell(entry.get("reverse")), cell(entry.get("forward")), *(cell(PUBLISHED[t].get(name)) for t in tools)]
+            for name, entry in table.items()]
+    return (["eval", "derivative", "our workloads", "fwdrev reverse", "fwdrev forward", *tools], body)
+
+
+def gradbench_note(rows):
+    from .gradbench.ratios import NIGHTLY
+    skipped = [f"{r['eval']} {r['workload']} ({r['mode']}: {r['why']}; about {_seconds(r['predicted'])} "
+               "predicted)" for r in rows if r["why"]]
+    note = (f"Derivative time / primal time, the median over each eval's workloads of the ratio of median "
+            f"times (lower is better). fwdrev: the GradBench tool's functions timed as its protocol times them, on this "
+            f"machine, inputs generated as each eval's run.py does (lstm, ba and ht read ADBench data files, "
+            f"so their inputs are synthetic at those sizes). Published: GradBench's nightly of {NIGHTLY}, "
+            f"the median over the eval's default workloads of mean derivative time / mean primal time; "
+            f"GradBench publishes no ratios for ht, and its ode entry for the hand-written tool does not "
+            f"differentiate the solver step by step. The quick report runs the smallest of GradBench's "
+            f"sizes, --full all of them within its budget.")
+    if skipped:
+        note += " Not run: " + "; ".join(skipped) + "."
+    return note
+
+
 def workload_table(workloads):
     rows = [[w.name, w.formula, w.source, w.dim_label, w.cost["f"], w.cost["forward"], w.cost["reverse"],
              "yes" if w.analytic else "no"] for w in workloads]
@@ -470,6 +502,8 @@ def _markdown(report, workloads, methods, settings, env, said):
         parts += [caption, ""] if caption else []
     parts += ["## Fitted slopes against theory (log-log, against the swept size)", "",
               _md_table(*slope_table(report.slopes)), "", _SLOPE_NOTE, "",
+              *(["## GradBench: derivative time / primal time", "", _md_table(*gradbench_table(report.gradbench)),
+                 "", gradbench_note(report.gradbench), ""] if report.gradbench else []),
               "## Workloads", "", _md_table(*workload_table(workloads)), "",
               "## Methods", "", _md_table(*method_table(methods)), "", _MEASURE_NOTE, "",
               "Every measurement is in `results.csv` (one row per workload, method and size).", ""]
@@ -523,6 +557,8 @@ def _html(report, workloads, methods, settings, env, said):
         "<h2>Figures</h2>", *figures,
         "<h2>Fitted slopes against theory</h2>", _html_table(*slope_table(report.slopes)),
         f"<p class='note'>{html.escape(_SLOPE_NOTE)}</p>",
+        *([("<h2>GradBench: derivative time / primal time</h2>" + _html_table(*gradbench_table(report.gradbench))
+            + f"<p class='note'>{html.escape(gradbench_note(report.gradbench))}</p>")] if report.gradbench else []),
         "<h2>Workloads</h2>", _html_table(*workload_table(workloads)),
         "<h2>Methods</h2>", _html_table(*method_table(methods)),
         f"<p class='note'>{html.escape(_MEASURE_NOTE)}</p>",

@@ -36,6 +36,7 @@ class Options:
     max_dim: int | None = None
     jit: bool = False
     progress: bool = True
+    gradbench: bool | None = None              # the GradBench section; None: when every workload runs
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Report:
     crossovers: list
     fd_studies: dict
     figures: list = field(default_factory=list)     # (title, path, caption)
+    gradbench: list | None = None                   # reports.gradbench.ratios.measure's rows
     seconds: float = 0.0
     options: Options | None = None
 
@@ -307,6 +309,9 @@ def run(options: Options) -> Report:
 
     report = Report(results, fit_slopes(results, plan, methods), find_crossovers(results, plan),
                     fd_studies(plan), options=options)
+    if options.gradbench or (options.gradbench is None and not options.workloads):
+        report.gradbench = measure_gradbench(options.mode, settings, options.progress)
+        pd.DataFrame(report.gradbench).to_csv(out / "gradbench.csv", index=False)
     workloads = [w for w, _ in plan]
     report.figures = draw(report, workloads, out)
     report.seconds = time.perf_counter() - started
@@ -315,6 +320,23 @@ def run(options: Options) -> Report:
         print(f"wrote {out / 'index.html'}, {out / 'summary.md'} and {out / 'results.csv'} "
               f"in {report.seconds:.0f} s", file=sys.stderr)
     return report
+
+
+def measure_gradbench(mode, settings, progress=True):
+    """GradBench's evals through fwdrev's GradBench tool in both modes: the
+    smallest of each eval's default sizes (quick), or all of them where the
+    time budget allows (full: a derivative over 10 budgets ends its eval)."""
+    from .gradbench import ratios
+
+    def said(row):
+        if progress:
+            result = (f"{row['ratio']:.3g} x primal" if row["why"] == "" else f"not run: {row['why']}")
+            print(f"gradbench {row['mode']:7} {row['eval']:6} {row['workload']}: {result}", file=sys.stderr,
+                  flush=True)
+    if mode == "full":
+        return ratios.measure(lambda: ratios.workloads(ratios.DEFAULT_SIZES), samples=settings.repeats,
+                              progress=said, give_up=10 * settings.budget)
+    return ratios.measure(ratios.workloads, samples=settings.repeats, progress=said)
 
 
 def draw(report, workloads, out):

@@ -28,6 +28,11 @@ from typing import Callable
 
 import numpy as np
 
+from .gradbench.programs import det as gradbench_det
+from .gradbench.programs import gmm as gradbench_gmm
+from .gradbench.programs import llsq as gradbench_llsq
+from .gradbench.programs import lse as gradbench_lse
+
 
 @dataclass(frozen=True)
 class Instance:
@@ -81,12 +86,11 @@ def _make_rosenbrock(n, rng):
 
 
 # ---------------------------------------------------------------------------
-# logsumexp: the shifted form everyone writes (the max only stabilises: its
-# derivative contributions cancel, so the function is still analytic)
+# logsumexp: GradBench's lse program, the shifted form everyone writes (the max
+# only stabilises: its derivative contributions cancel, so the function is
+# still analytic)
 
-def logsumexp(x):
-    c = np.max(x)
-    return c + np.log(np.sum(np.exp(x - c)))
+logsumexp = gradbench_lse.lse
 
 
 def _make_logsumexp(n, rng):
@@ -159,21 +163,16 @@ def _make_mlp(n, rng):
 
 
 # ---------------------------------------------------------------------------
-# llsq: GradBench's linear least squares objective (from cmpad)
+# llsq: GradBench's llsq program (cmpad's linear least squares objective)
 #   y(x) = 1/2 sum_i (s_i - sum_j x_j t_i^j)^2,  t_i = -1 + 2i/(p-1),  s_i = sign(t_i)
+# with p = LLSQ_POINTS points fixed and the n = len(x) coefficients swept
 
 LLSQ_POINTS = 128
 
 
 def llsq(n, points=LLSQ_POINTS):
-    t = -1.0 + 2.0 * np.arange(points) / (points - 1)
-    s = np.sign(t)
-    T = t[:, None] ** np.arange(n)[None, :]     # Vandermonde matrix, a constant
-
-    def f(x):
-        r = s - T @ x
-        return 0.5 * np.sum(r * r)
-    return f
+    """x (n coefficients) -> GradBench's llsq at `points` points."""
+    return lambda x: gradbench_llsq.llsq(x, points)
 
 
 def _make_llsq(n, rng):
@@ -181,28 +180,13 @@ def _make_llsq(n, rng):
 
 
 # ---------------------------------------------------------------------------
-# det-minors: GradBench's determinant by expansion in minors (from cmpad):
-# O(l!) scalar multiplications and additions, no vectorisation at all
-
-def det_by_minors(a):
-    """Determinant of a square list-of-lists of scalars, by Laplace expansion
-    along the first row."""
-    size = len(a)
-    if size == 1:
-        return a[0][0]
-    total = 0.0
-    for j in range(size):
-        minor = [row[:j] + row[j + 1:] for row in a[1:]]
-        term = a[0][j] * det_by_minors(minor)
-        total = total + term if j % 2 == 0 else total - term
-    return total
-
+# det-minors: GradBench's det program (cmpad's det_by_minor): the expansion in
+# minors along the first row, evaluated bottom-up so that each minor is
+# computed once (l levels, l 2^(l-1) products, instead of l! recursive ones)
 
 def det_minors(ell):
-    def f(x):
-        A = x.reshape(ell, ell)
-        return det_by_minors([[A[i, j] for j in range(ell)] for i in range(ell)])
-    return f
+    """A (l^2 entries, row-major) -> det A by GradBench's det program."""
+    return lambda x: gradbench_det.det(x, ell)
 
 
 def _make_det(n, rng):
@@ -264,7 +248,8 @@ def _gmm_sizes(K, d):
 
 
 def gmm_objective(X, K, gamma=GMM_GAMMA, wishart_m=GMM_M):
-    """theta = (alpha, means, q, l) flattened -> log-likelihood plus log prior.
+    """theta = (alpha, means, q, l) flattened -> GradBench's gmm program
+    (reports/gradbench/programs/gmm.py): the log-likelihood plus log prior.
 
     Each component k has a precision factor Q_k = diag(exp(q_k)) + L_k, with
     L_k strictly lower triangular holding l_k (column by column, as GradBench):
@@ -273,36 +258,13 @@ def gmm_objective(X, K, gamma=GMM_GAMMA, wishart_m=GMM_M):
         - sum_k [1/2 gamma^2 (|exp(q_k)|^2 + |l_k|^2) - m sum(q_k)]
         + K [n_w d log(gamma / sqrt 2) - log Gamma_d(n_w / 2)],  n_w = d + m + 1.
     """
-    N, d = X.shape
+    d = X.shape[1]
     ends = np.cumsum(_gmm_sizes(K, d))
-    # gather positions of l inside each d x d factor (0: a zero pad element)
-    rows, cols = np.tril_indices(d, -1)
-    order = np.lexsort((rows, cols))                   # column-major, as GradBench
-    place = np.zeros((d, d), dtype=np.intp)
-    place[rows[order], cols[order]] = 1 + np.arange(rows.size)
-    n_w = d + wishart_m + 1
-    log_gamma_d = d * (d - 1) / 4 * math.log(math.pi) + sum(math.lgamma(0.5 * n_w + (1 - j) / 2)
-                                                            for j in range(1, d + 1))
-    constant = (-N * d * 0.5 * math.log(2 * math.pi)
-                + K * (n_w * d * math.log(gamma / math.sqrt(2)) - log_gamma_d))
-
-    def lse(z, axis=None):
-        c = np.max(z, axis=axis, keepdims=True)
-        return np.squeeze(c, axis=axis) + np.log(np.sum(np.exp(z - c), axis=axis))
 
     def objective(theta):
-        alpha = theta[:ends[0]]
-        mu = theta[ends[0]:ends[1]].reshape(K, d)
-        q = theta[ends[1]:ends[2]].reshape(K, d)
-        l = theta[ends[2]:ends[3]].reshape(K, -1)
-        padded = np.concatenate([np.zeros((K, 1)), l], axis=1)
-        L = padded[:, place]                                        # (K, d, d)
-        centered = X[:, None, :] - mu[None, :, :]                   # (N, K, d)
-        Qx = np.exp(q)[None] * centered + np.einsum("kij,nkj->nki", L, centered)
-        inner = alpha + np.sum(q, axis=1) - 0.5 * np.sum(Qx * Qx, axis=2)   # (N, K)
-        prior = -np.sum(0.5 * gamma ** 2 * (np.sum(np.exp(2 * q), axis=1) + np.sum(l * l, axis=1))
-                        - wishart_m * np.sum(q, axis=1))
-        return np.sum(lse(inner, axis=1)) - N * lse(alpha) + prior + constant
+        alpha, mu, q, l = (theta[:ends[0]], theta[ends[0]:ends[1]].reshape(K, d),
+                           theta[ends[1]:ends[2]].reshape(K, d), theta[ends[2]:ends[3]].reshape(K, -1))
+        return gradbench_gmm.gmm_objective(alpha, mu, q, l, X, wishart_m, gamma)
     return objective, int(ends[-1])
 
 
@@ -333,7 +295,10 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
         "logsumexp", "f(x) = c + log sum_i exp(x_i - c),  c = max x,  R^n -> R",
         "GradBench lse", "n (inputs)",
         _make_logsumexp, (16, 128, 1024), (16, 64, 256, 1024, 4096),
-        dict(f="O(n)", **_GRADIENT), 1.0, dict(forward=1.0, reverse=0.0), True),
+        dict(f="O(n)", **_GRADIENT), 1.0, dict(forward=1.0, reverse=0.0), True,
+        note="GradBench's lse program itself (reports/gradbench/programs/lse.py); x ~ normal(0, 2) where "
+             "GradBench draws uniform [0, 1), and n up to 4,096 where GradBench runs 2,500 ... 1,280,000 "
+             "(forward mode needs n passes; the GradBench section runs GradBench's sizes)"),
     Workload(
         "tanh-wide", f"f(x) = tanh(W x + b),  W: {LAYER} x n,  R^n -> R^{LAYER}",
         "one dense layer (CS231n); ForwardDiff/JAX jacfwd-vs-jacrev folklore", "n (inputs)",
@@ -362,17 +327,23 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
         "llsq", f"f(x) = 1/2 sum_i (s_i - sum_j x_j t_i^j)^2,  {LLSQ_POINTS} points t_i in [-1, 1], "
                 "s_i = sign(t_i),  R^n -> R",
         "GradBench llsq (from cmpad llsq_obj)", "n (coefficients)",
-        _make_llsq, (16, 128, 1024), (16, 64, 256, 1024, 4096),
-        dict(f=f"O({LLSQ_POINTS} n)", **_GRADIENT), 1.0, dict(forward=1.0, reverse=0.0), True),
+        _make_llsq, (16, 128, 1024), (16, 64, 128, 256, 1024, 4096),
+        dict(f=f"O({LLSQ_POINTS} n)", **_GRADIENT), 1.0, dict(forward=1.0, reverse=0.0), True,
+        note=f"GradBench's llsq program itself (reports/gradbench/programs/llsq.py), but swept the other "
+             f"way: here {LLSQ_POINTS} points and n coefficients grow; GradBench fixes m = 128 coefficients "
+             "(n = 128 here) and grows the points from 16 to 16,392"),
     Workload(
-        "det-minors", "f(A) = det A by expansion in minors (recursive, scalar ops),  "
-                      "A: l x l,  R^(l^2) -> R",
+        "det-minors", "f(A) = det A by expansion in minors along the first row, each minor once "
+                      "(l levels of vectorised products),  A: l x l,  R^(l^2) -> R",
         "GradBench det / cmpad det_by_minor", "n = l^2 (matrix entries)",
-        _make_det, (4, 9, 16, 25), (4, 9, 16, 25, 36, 49, 64),
-        dict(f="O(l!) scalar operations", forward="n = l^2 passes: O(l^2 l!)",
-             reverse="one pass: O(l!)", fd="2 l^2 evaluations of f"),
+        _make_det, (4, 9, 16, 25), (4, 9, 16, 25, 36, 49, 64, 81, 100, 121),
+        dict(f="l levels, l 2^(l-1) products in all", forward="n = l^2 passes: O(l^3 2^l)",
+             reverse="one pass: O(l 2^l)", fd="2 l^2 evaluations of f"),
         None, dict(forward=1.0, reverse=0.0), True,
-        note="f's cost is factorial, not a power law: compare the cost ratios to f"),
+        note="GradBench's det program itself (reports/gradbench/programs/det.py), l = 2 ... 11 (GradBench: "
+             "5 ... 11); the same expansion as the recursive one, but each shared minor computed once "
+             "(l 2^(l-1) products, not l!): f's cost is exponential, not a power law, so compare the cost "
+             "ratios to f"),
     Workload(
         "recurrence", f"h_(t+1) = tanh(W h_t + u_t), t < T,  f(W) = 1/2 |h_T|^2,  "
                       f"W: {RNN_STATE} x {RNN_STATE} (n = {RNN_STATE ** 2}), T grows",
@@ -388,5 +359,9 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
                "points, K components (n = K (1 + 2d + d(d-1)/2) parameters)",
         "ADBench GMM, as corrected by GradBench", "n (parameters)",
         _make_gmm, (15, 60, 240), (15, 60, 240, 960, 3840),
-        dict(f="O(N K d^2)", **_GRADIENT), 1.0, dict(forward=1.0, reverse=0.0), True),
+        dict(f="O(N K d^2)", **_GRADIENT), 1.0, dict(forward=1.0, reverse=0.0), True,
+        note=f"GradBench's gmm program itself (reports/gradbench/programs/gmm.py) with its parameters "
+             f"flattened into one vector; d = {GMM_D}, N = {GMM_POINTS} points, m = {GMM_M}, "
+             f"gamma = {GMM_GAMMA:g} and K grows, where GradBench runs d = 2 ... 64, K = 5 ... 100, "
+             "N = 1,000 (the GradBench section runs those)"),
 ]}

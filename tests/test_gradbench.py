@@ -346,3 +346,179 @@ def test_saddle_finds_the_point_the_eval_says(pairing):
     # saddle's eval expects 8.246324826140356e-06 four times from start (1, 1)
     assert evaluate("saddle", pairing, {"start": [1.0, 1.0]}, "forward") == pytest.approx(
         [8.246324826140356e-06] * 4, rel=1e-12)
+
+
+# ---------------------------------------------------------------- ba
+
+def jax_ba_residuals(params, n, m, feats, camera_of, point_of):
+    """ADBench's bundle adjustment in jax.numpy, one observation at a time
+    (vmapped): all 3p residuals as one vector of all 11 n + 3 m + p parameters."""
+    cams, X, w = params[:11 * n].reshape(n, 11), params[11 * n:11 * n + 3 * m].reshape(m, 3), params[11 * n + 3 * m:]
+
+    def residual(cam, x, weight, feat):
+        rotation, Xo = cam[:3], x - cam[3:6]
+        sq = jnp.sum(rotation ** 2)
+        theta = jnp.sqrt(jnp.where(sq == 0, 1.0, sq))
+        u = rotation / theta
+        rodrigues = Xo * jnp.cos(theta) + jnp.cross(u, Xo) * jnp.sin(theta) + u * jnp.dot(u, Xo) * (1 - jnp.cos(theta))
+        Xcam = jnp.where(sq == 0, Xo + jnp.cross(rotation, Xo), rodrigues)
+        q = Xcam[:2] / Xcam[2]
+        r2 = jnp.dot(q, q)
+        projected = q * (1 + cam[9] * r2 + cam[10] * r2 ** 2) * cam[6] + cam[7:9]
+        return weight * (projected - feat)
+
+    reprojection = jax.vmap(residual)(cams[camera_of], X[point_of], w, feats)
+    return jnp.concatenate([reprojection.ravel(), 1 - w ** 2])
+
+
+def ba_arrays(rng, n, m, p, zero_rotation=False):
+    """Distinct cameras, points, weights and features (GradBench repeats one of
+    each; distinct ones also catch a derivative landing in the wrong block)."""
+    cams = np.column_stack([rng.normal(scale=0.3, size=(n, 3)) * (not zero_rotation), rng.normal(size=(n, 2)),
+                            rng.uniform(-8, -6, size=(n, 1)), rng.uniform(300, 400, size=(n, 1)),
+                            rng.normal(size=(n, 2)), rng.normal(scale=1e-2, size=(n, 2))])
+    return cams, rng.normal(size=(m, 3)), rng.uniform(0.5, 1.5, size=p), rng.normal(size=(p, 2))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("zero_rotation", [False, True])
+def test_ba_sparse_jacobian_is_jaxs_dense_one(mode, zero_rotation):
+    import scipy.sparse
+    from reports.gradbench.derivatives import derivatives
+    from reports.gradbench.programs import ba
+    n, m, p = 3, 5, 8
+    cams, X, w, feats = ba_arrays(np.random.default_rng(31337), n, m, p, zero_rotation)
+    camera_of, point_of = ba.observations(n, m, p)
+    params = np.concatenate([cams.ravel(), X.ravel(), w])
+    reference = np.asarray(jax_ba_residuals(params, n, m, feats, camera_of, point_of))
+    reprojection, weights = ba.objective(cams, X, w, feats, camera_of, point_of)
+    assert_matches(np.concatenate([np.ravel(reprojection), weights]), reference)
+
+    rows, cols, vals = ba.sparse_jacobian(derivatives(mode), cams, X, w, feats, camera_of, point_of)
+    assert len(rows) == 3 * p + 1 and len(cols) == len(vals) == 15 * 2 * p + p
+    ours = scipy.sparse.csr_matrix((vals, cols, rows), shape=(3 * p, 11 * n + 3 * m + p)).toarray()
+    expected = jax.jacfwd(jax_ba_residuals)(params, n, m, feats, camera_of, point_of)
+    assert_matches(ours, expected)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_ba_answers_in_gradbench_reference_tools_format(mode):
+    # the eval repeats one camera, point, weight and feature; GradBench's reference tool
+    # answers the first observation's values and the count (objective), and the first 30
+    # entries plus the last of rows, cols and vals (jacobian)
+    cams, X, w, feats = ba_arrays(np.random.default_rng(7), 1, 1, 1)
+    n, m, p = 4, 6, 10
+    input = {"n": n, "m": m, "p": p, "cam": cams[0].tolist(), "x": X[0].tolist(), "w": float(w[0]),
+             "feat": feats[0].tolist()}
+    from reports.gradbench.programs import ba
+    camera_of, point_of = ba.observations(n, m, p)
+    params = np.concatenate([np.tile(cams[0], n), np.tile(X[0], m), np.full(p, w[0])])
+    residuals = np.asarray(jax_ba_residuals(params, n, m, np.tile(feats[0], (p, 1)), camera_of, point_of))
+    objective = evaluate("ba", "objective", input, mode)
+    assert objective["reproj_error"]["repeated"] == p and objective["w_err"]["repeated"] == p
+    assert_matches(objective["reproj_error"]["elements"] + [objective["w_err"]["element"]],
+                   np.append(residuals[:2], residuals[-1]))
+    jacobian = evaluate("ba", "jacobian", input, mode)
+    all_rows = np.concatenate([15 * np.arange(2 * p + 1), 30 * p + np.arange(1, p + 1)])   # 15 per residual, then 1
+    assert jacobian["rows"] == all_rows[:30].tolist() + [all_rows[-1]]
+    dense = np.asarray(jax.jacfwd(jax_ba_residuals)(params, n, m, np.tile(feats[0], (p, 1)), camera_of, point_of))
+    first_columns = list(range(11)) + [11 * n, 11 * n + 1, 11 * n + 2, 11 * n + 3 * m]    # camera 0, point 0, weight 0
+    assert jacobian["cols"] == first_columns * 2 + [11 * n + 3 * m + p - 1]
+    assert_matches(jacobian["vals"], np.concatenate([dense[0, first_columns], dense[1, first_columns], dense[-1, -1:]]))
+
+
+# ---------------------------------------------------------------- ht
+
+def jax_hand_residuals(theta, us, input):
+    """ADBench's hand objective in jax.numpy, following its C++ bone by bone."""
+    data, model = input["data"], input["data"]["model"]
+    bones = len(model["parents"])
+    pose = [jnp.zeros(3)] * (bones + 3)
+    pose[0], pose[1], pose[2] = theta[0:3], jnp.ones(3), theta[3:6]
+    i_theta, row = 6, 5
+    for _ in range(5):
+        pose[row] = jnp.array([theta[i_theta], theta[i_theta + 1], 0.0])
+        pose[row + 1] = jnp.array([theta[i_theta + 2], 0.0, 0.0])
+        pose[row + 2] = jnp.array([theta[i_theta + 3], 0.0, 0.0])
+        i_theta, row = i_theta + 4, row + 4
+    absolutes = []
+    for b in range(bones):
+        tx, tz, ty = pose[3 + b]
+        Rx = jnp.array([[1, 0, 0], [0, jnp.cos(tx), -jnp.sin(tx)], [0, jnp.sin(tx), jnp.cos(tx)]])
+        Ry = jnp.array([[jnp.cos(ty), 0, jnp.sin(ty)], [0, 1, 0], [-jnp.sin(ty), 0, jnp.cos(ty)]])
+        Rz = jnp.array([[jnp.cos(tz), -jnp.sin(tz), 0], [jnp.sin(tz), jnp.cos(tz), 0], [0, 0, 1]])
+        tr = jnp.eye(4).at[:3, :3].set(Rz @ Ry @ Rx)
+        relative = jnp.array(model["base_relatives"][b]) @ tr
+        parent = model["parents"][b]
+        absolutes.append(relative if parent == -1 else absolutes[parent] @ relative)
+    base = jnp.array(model["base_positions"]).T                                   # (4, vertices)
+    weights = jnp.array(model["weights"])
+    positions = sum((absolutes[b] @ jnp.array(model["inverse_base_absolutes"][b]) @ base)[:3] * weights[:, b]
+                    for b in range(bones))                                      # (3, vertices)
+    if model["is_mirrored"]:
+        positions = positions.at[0].multiply(-1)
+    norm = jnp.linalg.norm(pose[0])
+    x, y, z = pose[0] / norm
+    s, c = jnp.sin(norm), jnp.cos(norm)
+    R = jnp.array([[x * x + (1 - x * x) * c, x * y * (1 - c) - z * s, x * z * (1 - c) + y * s],
+                   [x * y * (1 - c) + z * s, y * y + (1 - y * y) * c, y * z * (1 - c) - x * s],
+                   [x * z * (1 - c) - y * s, z * y * (1 - c) + x * s, z * z + (1 - z * z) * c]])
+    positions = (R * pose[1]) @ positions + pose[2][:, None]
+    points, correspondences = jnp.array(data["points"]), np.array(data["correspondences"])
+    if us is None:
+        return jnp.ravel(points - positions[:, correspondences].T)
+    a, b, c = (positions[:, np.array(model["triangles"])[correspondences, j]].T for j in range(3))
+    return jnp.ravel(points - (us[:, :1] * a + us[:, 1:] * b + (1 - us[:, :1] - us[:, 1:]) * c))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("complicated, mirrored", [(False, False), (True, False), (False, True)])
+def test_ht(mode, complicated, mirrored):
+    from reports.gradbench.ratios import hand_input
+    input = hand_input(np.random.default_rng(31337), vertices=60, npts=12, complicated=complicated,
+                       mirrored=mirrored)
+    theta = np.array(input["theta"])
+    us = np.array(input["us"]) if complicated else None
+    assert_matches(evaluate("ht", "objective", input, mode), jax_hand_residuals(theta, us, input))
+    J_theta = jax.jacfwd(jax_hand_residuals)(theta, us, input)                           # (3 npts, 26)
+    if complicated:
+        J_us = jax.jacfwd(jax_hand_residuals, argnums=1)(theta, us, input)               # (3 npts, npts, 2)
+        own = np.repeat(np.arange(len(us)), 3)                                            # row 3i + j: point i
+        expected = np.concatenate([np.asarray(J_us)[np.arange(3 * len(us)), own], J_theta], axis=1)
+    else:
+        expected = J_theta
+    jacobian = evaluate("ht", "jacobian", input, mode)
+    assert np.shape(jacobian) == (36, 28 if complicated else 26)
+    assert_matches(jacobian, expected)
+
+
+# ---------------------------------------------------------------- the ratios beside GradBench's
+
+def test_ratios_are_measured_per_mode_and_eval_and_rendered_beside_the_published_ones():
+    from reports import render
+    from reports.gradbench import ratios
+    cases = lambda: {"lse": ratios._cases("lse", [64, 32]), "det": ratios._cases("det", [3])}
+    rows = ratios.measure(cases, samples=1)
+    assert [(r["mode"], r["eval"], r["workload"]) for r in rows] == [
+        (mode, name, w) for mode in MODES for name, w in (("lse", "n=32"), ("lse", "n=64"), ("det", "ell=3"))]
+    assert all(r["ratio"] == r["derivative"] / r["primal"] > 0 and r["why"] == "" for r in rows)
+    table = ratios.summary(rows)
+    assert table["lse"]["workloads"] == ["n=32", "n=64"]
+    assert table["lse"]["forward"] == pytest.approx(np.median([r["ratio"] for r in rows[:2]]), rel=1e-15)
+    headers, body = render.gradbench_table(rows)
+    lse_row = dict(zip(headers, body[0]))
+    assert lse_row["eval"] == "lse" and lse_row["manual (C++)"] == "1.12" and lse_row["PyTorch"] == "4.56"
+    assert dict(zip(headers, body[1]))["JAX (jit)"] == "-"                 # det: JAX publishes none
+    assert "2026-03-14" in render.gradbench_note(rows)
+
+
+def test_a_derivative_over_the_budget_ends_its_eval_and_the_rest_is_predicted():
+    from reports.gradbench import ratios
+    rows = ratios.measure(lambda: {"lse": ratios._cases("lse", [100, 200, 400])}, modes=("forward",),
+                          samples=1, give_up=0.0)
+    assert [r["workload"] for r in rows] == ["n=100", "n=200", "n=400"]
+    assert rows[0]["why"] == "" and rows[0]["derivative"] > 0
+    assert all(r["why"].startswith("the previous size took") and np.isnan(r["ratio"]) for r in rows[1:])
+    # one size measured: time taken as linear in the work, n directions of O(n) each: 4x and 16x
+    assert rows[1]["predicted"] == pytest.approx(4 * rows[0]["derivative"])
+    assert rows[2]["predicted"] == pytest.approx(16 * rows[0]["derivative"])
