@@ -326,12 +326,13 @@ def vjp_of(op: Op, cotangent, argnum, out, args, params):
         ct = apply(REGISTRY["real"], ct)
     shape = getattr(arg, "shape", ())
     ct_shape = getattr(ct, "shape", ())
-    if ct_shape == shape:
-        return ct
     if op.elementwise:
         out_shape = getattr(out, "shape", ())
         if shape != out_shape:
+            # (even when ct has arg's shape: a lazy ct of shape () stands for out's many equal values)
             return unbroadcast(broadcast_cotangent(ct, out_shape), shape)
+    if ct_shape == shape:
+        return ct
     if not ct_shape or (len(ct_shape) <= len(shape)
                         and all(c in (1, n) for c, n in zip(ct_shape[::-1], shape[::-1]))):
         return ct     # lazily broadcast: it stays so

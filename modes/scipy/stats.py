@@ -218,29 +218,29 @@ class _Poisson:
 
 class _MultivariateNormal:
     """scipy.stats.multivariate_normal: logpdf(x, mean=None, cov=1), pdf;
-    x of shape (d,) or (n, d). A plain cov is factored once here (x and mean
-    are differentiable); a differentiated cov goes through np.linalg.slogdet
-    and np.linalg.solve, so it needs those functions' registry rules."""
+    x of shape (d,) or (n, d), cov a number, a diagonal (d,) or a matrix,
+    each differentiable. The density is computed as written,
+        log N(x; m, C) = -(d log 2 pi + log|det C| + r^T C^{-1} r) / 2,  r = x - m,
+    with np.linalg.slogdet and np.linalg.solve (LU) for every cov, plain or
+    not: so the function finite differences perturb (C off the symmetric
+    matrices too) is the one differentiated."""
 
     def logpdf(self, x, mean=None, cov=1.0, allow_singular=False):
+        if allow_singular:
+            raise NotImplementedError("multivariate_normal(allow_singular=True) is not supported by fwdrev")
         d = np.shape(strip(x))[-1] if np.ndim(strip(x)) else 1
         residual = x if mean is None else x - mean
-        if isinstance(cov, Box):
-            if np.ndim(strip(cov)) != 2:
-                raise ValueError("multivariate_normal: a differentiated cov must be a d x d matrix")
-            logdet = np.linalg.slogdet(cov)[1]
-            solved = np.linalg.solve(cov, ops.transpose(residual) if np.ndim(strip(residual)) == 2 else residual)
-            if np.ndim(strip(residual)) == 2:
-                solved = ops.transpose(solved)
-        else:
-            cov = np.asarray(cov, dtype=np.float64)
-            cov = cov * np.eye(d) if cov.ndim == 0 else np.diag(cov) if cov.ndim == 1 else cov
-            if allow_singular:
-                raise NotImplementedError("multivariate_normal(allow_singular=True) is not supported by fwdrev")
-            factor = np.linalg.cholesky(cov)
-            logdet = 2.0 * np.sum(np.log(np.diag(factor)))
-            precision = np.linalg.inv(cov)
-            solved = residual @ precision                     # (precision is symmetric)
+        if np.ndim(strip(cov)) == 0:
+            cov = cov * np.eye(d)
+        elif np.ndim(strip(cov)) == 1:
+            cov = ops.mul(ops.reshape(cov, (-1, 1)), np.eye(d))          # diag(cov)
+        elif np.ndim(strip(cov)) != 2:
+            raise ValueError("multivariate_normal: cov must be a number, a vector or a d x d matrix")
+        logdet = np.linalg.slogdet(cov)[1]
+        columns = np.ndim(strip(residual)) == 2
+        solved = np.linalg.solve(cov, ops.transpose(residual) if columns else residual)
+        if columns:
+            solved = ops.transpose(solved)
         maha = np.sum(residual * solved, axis=-1)
         return -0.5 * (d * LOG_2PI + logdet + maha)
 
