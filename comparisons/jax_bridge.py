@@ -13,8 +13,8 @@ arrays and comparisons (`x > 0`) are frozen as they were there, exactly as
 when JAX traces a function with concrete values. Its derivatives at that
 point are the program's derivatives; away from it the replay may differ.
 
-Arguments that are not floating point (integer labels, boolean masks,
-configuration) are constants of the replay: the values given to `replay`.
+Arguments that are neither floating point nor complex (integer labels,
+boolean masks, configuration) are constants of the replay: the values given to `replay`.
 
 Precision: everything runs in float64 under JAX's x64 mode, switched on only
 for our own calls (`x64()`), never globally: a user's JAX setting is left as
@@ -63,6 +63,14 @@ def is_float_leaf(value) -> bool:
     return isinstance(value, float)
 
 
+def is_differentiable_leaf(value) -> bool:
+    """Leaves JAX differentiates: float leaves and complex ones (complex
+    arrays and numbers; their derivatives follow JAX's convention)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.dtype.kind in "fc"
+    return isinstance(value, (float, complex))
+
+
 # ---------------------------------------------------------------------------
 # Replaying a recorded program with the ops' JAX twins
 
@@ -71,11 +79,12 @@ def replay(f, *args):
 
     Returns `g` with f's signature: `g(*args)` computes f's output with
     `jax.numpy`, in f's output structure; non-float leaves of the arguments
-    are ignored (they stay the constants recorded here). Raises
+    are ignored (they stay the constants recorded here); complex leaves are
+    arguments like float ones. Raises
     `NotReplayable` if a step has no JAX twin.
     """
     leaves, rebuild = flatten(args)
-    floats = [i for i, leaf in enumerate(leaves) if is_float_leaf(leaf)]
+    floats = [i for i, leaf in enumerate(leaves) if is_differentiable_leaf(leaf)]
 
     def of_floats(*float_leaves):
         full = list(leaves)
