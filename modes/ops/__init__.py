@@ -17,6 +17,7 @@ from .complex import absolute, angle, conj, imag, real  # noqa: F401,E402  (comp
 from . import fft  # noqa: F401,E402
 from . import factorizations  # noqa: F401,E402  (np.linalg's factorizations and solves)
 from . import matrixfunctions  # noqa: F401,E402  (scipy.linalg's expm, sqrtm, Sylvester solves)
+from . import decompositions  # noqa: F401,E402  (qr, svd, eigvals, pinv, lstsq, ...)
 from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, trace, vdot  # noqa: F401
 from .reductions import (cumprod, cumsum, logsumexp, max, mean, min, prod, softmax, std, sum,  # noqa: F401
                          var)

@@ -3,7 +3,8 @@
 A bilinear op reuses its primal for both rules:
     JVP:  d(a @ b) = da @ b + a @ db
     VJP:  cotangent_a = ct @ b^T,  cotangent_b = a^T @ ct   (dW = dD X^T in the notes)
-dot, outer, inner, vdot and linalg.norm lower to registry ops.
+dot, outer, inner, vdot and linalg.norm lower to registry ops (norm's orders
+2, -2 and 'nuc' to the singular values of ops/decompositions.py).
 """
 
 import functools
@@ -12,14 +13,15 @@ import string
 
 import numpy as np
 
-from ..registry import FLOP_COUNTERS, Op, apply, count, implements, register, shape_of, size_of
+from ..registry import FLOP_COUNTERS, Op, apply, count, float_dtype, implements, register, shape_of, size_of, strip
 from . import domains
 from .complex import absolute, conj, squared_modulus
-from .elementwise import ADD, add, mul, sqrt
+from .elementwise import ADD, add, mul, power, sqrt
 from .reductions import max as max_
 from .reductions import min as min_
 from .reductions import sum as sum_
-from .shape import align_batched, axes_of, broadcast_to, diagonal, getitem, reshape, squeeze, swapaxes, transpose
+from .shape import (align_batched, axes_of, broadcast_to, diagonal, getitem, moveaxis, reshape, squeeze, swapaxes,
+                    transpose)
 
 
 def _jnp():
@@ -361,9 +363,11 @@ def vecmat(v, m):
 
 @implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
-    """np.linalg.norm via registry ops: vector norms (ord None/2, 1, inf) over
-    one axis, matrix norms (None/'fro', 1, inf, -1, -inf) over two. The
-    spectral and nuclear norms need an SVD: no rule."""
+    """np.linalg.norm via registry ops, every order NumPy has. Vector norms over
+    one axis: 2 (None), 1, inf, -inf, 0 (a count: no derivative) and any p,
+    (sum |x|^p)^(1/p). Matrix norms over two axes: 'fro' (None), 1, -1, inf,
+    -inf from sums of |x|, and 2, -2, 'nuc' from the singular values (largest,
+    smallest, sum: finite at repeated singular values, as in JAX)."""
     ndim = len(shape_of(x))
     if axis is None and ord is None:           # the 2-norm of all elements
         return sqrt(sum_(squared_modulus(x), axis=None, keepdims=keepdims))
@@ -372,23 +376,52 @@ def norm(x, ord=None, axis=None, keepdims=False):
             raise ValueError("Improper number of dimensions to norm.")
         axis = tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if len(axes) == 1 and ord in (None, 2):
+    if len(axes) == 1:
+        return _vector_norm(x, ord, axes, keepdims)
+    if len(axes) == 2:
+        return _matrix_norm(x, ord, tuple(a % ndim for a in axes), keepdims)
+    raise ValueError("Improper number of dimensions to norm.")
+
+
+def _vector_norm(x, ord, axes, keepdims):
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid norm order '{ord}' for vectors")
+    if ord is None or ord == 2:
         return sqrt(sum_(squared_modulus(x), axis=axes, keepdims=keepdims))
-    if len(axes) == 1 and ord == 1:
+    if ord == 1:
         return sum_(absolute(x), axis=axes, keepdims=keepdims)
-    if len(axes) == 1 and ord in (np.inf, "inf"):
+    if ord == np.inf:
         return max_(absolute(x), axis=axes, keepdims=keepdims)
-    if len(axes) == 2 and ord in (None, "fro"):
+    if ord == -np.inf:
+        return min_(absolute(x), axis=axes, keepdims=keepdims)
+    if ord == 0:                               # the number of nonzeros: piecewise constant
+        return np.sum(strip(x) != 0, axis=axes, keepdims=keepdims).astype(np.finfo(float_dtype(x)).dtype)
+    # (sum |x|^p)^(1/p)
+    return power(sum_(power(absolute(x), float(ord)), axis=axes, keepdims=keepdims), 1.0 / float(ord))
+
+
+def _matrix_norm(x, ord, axes, keepdims):
+    rows, columns = axes
+    if rows == columns:
+        raise ValueError("Duplicate axes given.")
+    if ord in (None, "fro"):
         return sqrt(sum_(squared_modulus(x), axis=axes, keepdims=keepdims))
-    if len(axes) == 2 and ord in (1, -1, np.inf, -np.inf):
-        rows, columns = (a % ndim for a in axes)
+    if ord in (1, -1, np.inf, -np.inf):
         summed_over, extreme_over = (rows, columns) if ord in (1, -1) else (columns, rows)
         extreme = max_ if ord in (1, np.inf) else min_
         total = extreme(sum_(absolute(x), axis=summed_over, keepdims=True), axis=extreme_over,
                         keepdims=True)
         return total if keepdims else squeeze(total, axis=(rows, columns))
-    raise NotImplementedError(f"linalg.norm with ord={ord!r} over axes {axes} has no rule in fwdrev; "
-                              "register one with modes.defop")
+    if ord in (2, -2, "nuc"):
+        from .decompositions import svdvals     # (decompositions builds on this file)
+        s = svdvals(moveaxis(x, (rows, columns), (-2, -1)))
+        total = sum_(s, axis=-1) if ord == "nuc" else getitem(s, (Ellipsis, 0 if ord == 2 else -1))
+        if keepdims:
+            shape = list(shape_of(x))
+            shape[rows] = shape[columns] = 1
+            total = reshape(total, tuple(shape))
+        return total
+    raise ValueError("Invalid norm order for matrices.")
 
 
 @implements(np.trace)
