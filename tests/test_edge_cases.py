@@ -29,11 +29,11 @@ def test_matrix_norms_match_numpy(ord_):
         np.testing.assert_array_equal(g, [[0, -1], [0, 1]])
 
 
-def test_norms_numpy_refuses_or_fwdrev_cannot_differentiate():
+def test_norms_numpy_refuses_are_refused_with_numpys_message():
     with pytest.raises(ValueError, match="dimensions"):
         reverse.grad(lambda a: np.linalg.norm(a, ord=1))(np.ones((2, 2, 2)))
-    with pytest.raises(NotImplementedError, match="ord=2"):
-        reverse.grad(lambda a: np.linalg.norm(a, ord=2))(np.eye(2))
+    with pytest.raises(ValueError, match="Invalid norm order for matrices"):
+        reverse.grad(lambda a: np.linalg.norm(a, ord=3))(np.eye(2))
 
 
 def _prod_hessian(x):
@@ -121,8 +121,9 @@ def test_unsupported_functions_and_options_are_named():
     x = np.array([1.0, 2.0])
     with pytest.raises(UnsupportedFunction, match=r"numpy\.unwrap"):
         reverse.grad(lambda a: np.sum(np.unwrap(a)))(x)
-    with pytest.raises(UnsupportedFunction, match=r"numpy\.linalg\.pinv.*np\.linalg\.pinv"):
-        reverse.grad(lambda a: np.sum(np.linalg.pinv(a)))(np.eye(2))
+    with pytest.raises(UnsupportedFunction, match=r"numpy\.lib\.stride_tricks\.sliding_window_view.*"
+                                                  r"np\.lib\.stride_tricks\.sliding_window_view"):
+        reverse.grad(lambda a: np.sum(np.lib.stride_tricks.sliding_window_view(a, 2)))(x)
     with pytest.raises(UnsupportedFunction, match="out="):
         reverse.grad(lambda a: np.sum(a, out=np.zeros(())))(x)
 
