@@ -70,12 +70,12 @@ def det(sizes):
 
 def ode(sizes):
     np.random.seed(31337)
-    for n, s in sorted(sizes, key=lambda v: v[0] * v[1]):
+    for n, s in sizes:
         yield f"n={n},s={s}", {"x": np.random.rand(n).tolist(), "s": s}
 
 
 def gmm(sizes, n=1000):
-    for d, k in sorted(sizes, key=lambda v: v[0] * v[1]):
+    for d, k in sizes:
         rng = np.random.default_rng(31337)
         yield f"d={d},k={k},n={n}", {
             "d": d, "k": k, "n": n, "x": rng.normal(size=(n, d)).tolist(), "m": 0, "gamma": 1.0,
