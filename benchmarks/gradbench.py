@@ -40,7 +40,7 @@ def rows(samples=5):
                               statistics.median(r["ratio"] for r in cases), min(targets, default=None),
                               statistics.median(r["derivative"] for r in cases),
                               statistics.median(r["primal"] for r in cases), "s", samples,
-                              f"median over {', '.join(r['workload'] for r in cases)}; published manual "
+                              f"median over {'; '.join(r['workload'] for r in cases)}; published manual "
                               f"{manual if manual is not None else '-'}, PyTorch {pytorch if pytorch is not None else '-'}"))
     return result
 

@@ -522,3 +522,12 @@ def test_a_derivative_over_the_budget_ends_its_eval_and_the_rest_is_predicted():
     # one size measured: time taken as linear in the work, n directions of O(n) each: 4x and 16x
     assert rows[1]["predicted"] == pytest.approx(4 * rows[0]["derivative"])
     assert rows[2]["predicted"] == pytest.approx(16 * rows[0]["derivative"])
+
+
+def test_each_generated_input_is_the_size_it_is_measured_as():
+    from reports.gradbench import ratios
+    cases = list(ratios._cases("gmm", [(3, 7), (2, 2)])) + list(ratios._cases("ode", [(50, 3), (10, 2)]))
+    assert [(size, description) for size, description, _ in cases] == [
+        ((2, 2), "d=2,k=2,n=1000"), ((3, 7), "d=3,k=7,n=1000"), ((10, 2), "n=10,s=2"), ((50, 3), "n=50,s=3")]
+    assert [np.shape(input["mu"]) for _, _, input in cases[:2]] == [(2, 2), (7, 3)]
+    assert [len(input["x"]) for _, _, input in cases[2:]] == [10, 50]
