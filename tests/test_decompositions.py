@@ -309,3 +309,15 @@ def test_tensorinv_and_tensorsolve():
     both_engines_match_jax(g, lambda x, y: g(x, y, jnp), a, b, argnums=(0, 1))
     h = lambda x, y, np=np: np.sum(np.linalg.tensorsolve(x, y, axes=(0,)) ** 2)
     both_engines_match_jax(h, lambda x, y: h(x, y, jnp), np.moveaxis(a, 2, 0).copy(), b)
+
+
+def test_numpy_2_array_api_spellings_in_np_linalg():
+    a, b = rng.uniform(-1, 1, (2, 3, 4)), rng.uniform(-1, 1, (2, 4, 3))
+    def f(x, y, np=np):
+        return (np.sum(np.linalg.matrix_norm(x, ord="nuc")) + np.sum(np.linalg.vector_norm(x, axis=(0, 2), ord=3))
+                + np.linalg.vector_norm(y) + np.sum(np.linalg.svdvals(x) ** 3)
+                + np.sum(np.linalg.matmul(x, y) ** 2) + np.sum(np.linalg.matrix_transpose(x) * y)
+                + np.sum(np.linalg.trace(np.linalg.matmul(x, y), offset=1) ** 2)
+                + np.sum(np.linalg.diagonal(y, offset=-1) ** 3) + np.sum(np.linalg.outer(x[0, 0], y[0, 0]) ** 2)
+                + np.linalg.tensordot(x, y, axes=((1, 2), (2, 1))).sum() ** 2 + np.sum(np.linalg.vecdot(x, x) ** 2))
+    both_engines_match_jax(f, lambda x, y: f(x, y, jnp), a, b, argnums=(0, 1))

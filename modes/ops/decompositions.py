@@ -288,7 +288,9 @@ SVDVALS = _op("svdvals", lambda a: np.linalg.svd(a, compute_uv=False), _svdvals_
               saves=("args",))
 
 
-def svdvals(a):
+@implements(np.linalg.svdvals)
+def svdvals(a, /):
+    real_only("numpy.linalg.svdvals", a)
     return apply(SVDVALS, a)
 
 
