@@ -141,6 +141,19 @@ def test_least_squares_through_lstsq_equals_the_normal_equations():
     check_program(fit, (TALL, B6))
 
 
+def test_lstsq_at_repeated_singular_values_is_finite_where_jax_gives_nan():
+    """lstsq's solution is pinv(A) b, differentiated by Golub & Pereyra's rule:
+    at A with equal singular values (full rank, differentiable) the gradient
+    is the normal equations' one. jnp.linalg.lstsq differentiates through its
+    SVD and gives nan there: the one place fwdrev does not copy JAX."""
+    a, b = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]), np.array([1.0, 2.0, 3.0])
+    fit = lambda x: np.sum(np.linalg.lstsq(x, b)[0] ** 2)
+    normal = jax.jit(jax.grad(lambda x: jnp.sum(jnp.linalg.solve(x.T @ x, x.T @ b) ** 2)))(a)
+    np.testing.assert_allclose(reverse.grad(fit)(a), normal, rtol=1e-12)
+    np.testing.assert_allclose(forward.grad(fit)(a), normal, rtol=1e-12)
+    assert np.all(np.isnan(jax.jit(jax.grad(lambda x: jnp.sum(jnp.linalg.lstsq(x, b)[0] ** 2)))(a)))
+
+
 def test_pseudo_inverse_least_squares_and_its_hessian():
     f = lambda a, np=np: np.sum((np.linalg.pinv(a) @ B6) ** 2)
     both_engines_match_jax(f, lambda a: f(a, np=jnp), TALL)
@@ -159,8 +172,8 @@ def test_pinv_of_a_rank_deficient_matrix_keeps_the_rank_fixed_as_jax():
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
     ct = rng.uniform(-1, 1, (3, 4))
     _, pullback = reverse.vjp(lambda x: np.linalg.pinv(x, rtol=1e-8), a)
-    np.testing.assert_allclose(pullback(ct)[0], jax.jit(lambda x, c: jax.vjp(lambda y: jnp.linalg.pinv(y, rtol=1e-8), x)[1](c)[0])(a, ct),
-                               rtol=1e-9, atol=1e-12)
+    pulled = jax.jit(lambda x, c: jax.vjp(lambda y: jnp.linalg.pinv(y, rtol=1e-8), x)[1](c)[0])(a, ct)
+    np.testing.assert_allclose(pullback(ct)[0], pulled, rtol=1e-9, atol=1e-12)
 
 
 # --- an orthogonal projection through qr ---------------------------------------------
