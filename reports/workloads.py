@@ -280,6 +280,34 @@ def _make_gmm(n, rng):
 
 
 # ---------------------------------------------------------------------------
+# gp: the negative log marginal likelihood of a Gaussian process (Rasmussen &
+# Williams, algorithm 2.1) over its kernel's hyperparameters and its n training
+# inputs: a squared-exponential kernel plus noise, a Cholesky factorization,
+# two triangular solves and the log-determinant from L's diagonal. NumPy has
+# no triangular solve: np.linalg.solve of L and L^T, as users write it.
+
+def gp_nll(y):
+    n = len(y)
+
+    def f(x):
+        log_lengthscale, log_amplitude, log_noise, inputs = x[0], x[1], x[2], x[3:]
+        d = inputs[:, None] - inputs[None, :]
+        K = (np.exp(2 * log_amplitude) * np.exp(-0.5 * d ** 2 / np.exp(2 * log_lengthscale))
+             + np.exp(2 * log_noise) * np.eye(n))
+        L = np.linalg.cholesky(K)
+        alpha = np.linalg.solve(L.T, np.linalg.solve(L, y))
+        return 0.5 * y @ alpha + np.sum(np.log(np.diagonal(L))) + 0.5 * n * np.log(2 * np.pi)
+    return f
+
+
+def _make_gp(n, rng):
+    inputs = np.sort(rng.uniform(-3.0, 3.0, n))
+    y = np.sin(inputs) + 0.1 * rng.normal(size=n)
+    x = np.concatenate([[0.0, 0.0, np.log(0.3)], inputs])      # lengthscale 1, amplitude 1, noise 0.3
+    return _instance(gp_nll(y), x, n, 1)
+
+
+# ---------------------------------------------------------------------------
 # The table
 
 _GRADIENT = dict(forward="n passes, each c x f: about n x f", reverse="one pass: a small constant x f",
@@ -364,4 +392,13 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
              f"flattened into one vector; d = {GMM_D}, N = {GMM_POINTS} points, m = {GMM_M}, "
              f"gamma = {GMM_GAMMA:g} and K grows, where GradBench runs d = 2 ... 64, K = 5 ... 100, "
              "N = 1,000 (the GradBench section runs those)"),
+    Workload(
+        "gp", "f = 1/2 y^T K^-1 y + 1/2 log det K + n/2 log 2 pi,  K = s^2 exp(-|x_i - x_j|^2 / 2l^2) + sn^2 I, "
+              "over (log l, log s, log sn) and the n inputs x_i,  R^(n+3) -> R",
+        "Gaussian-process regression (Rasmussen & Williams, alg. 2.1)", "n (training inputs)",
+        _make_gp, (8, 32, 128), (8, 32, 128, 256),
+        dict(f="O(n^3): a Cholesky factorization and two solves", forward="n + 3 passes, each c x f: O(n^4)",
+             reverse="one pass: a small constant x f, O(n^3)", fd="2(n + 3) evaluations of f: O(n^4)"),
+        3.0, dict(forward=1.0, reverse=0.0), False,
+        note="Cholesky reads its matrix as Hermitian (it conjugates): not analytic, so no complex step"),
 ]}

@@ -18,7 +18,6 @@ from . import fft  # noqa: F401,E402
 from . import factorizations  # noqa: F401,E402  (np.linalg's factorizations and solves)
 from . import matrixfunctions  # noqa: F401,E402  (scipy.linalg's expm, sqrtm, Sylvester solves)
 from . import decompositions  # noqa: F401,E402  (qr, svd, eigvals, pinv, lstsq, ...)
-from . import array_api  # noqa: F401,E402  (np.linalg's array-API names, after the functions they call)
 from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, trace, vdot  # noqa: F401
 from .reductions import (cumprod, cumsum, logsumexp, max, mean, min, prod, softmax, std, sum,  # noqa: F401
                          var)

@@ -352,9 +352,10 @@ def kron(a, b):
     return reshape(mul(spread_a, spread_b), tuple(p * q for p, q in zip(sa, sb)))
 
 
-@implements(np.cross)
+@implements(np.cross, np.linalg.cross)
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """The vector product, component by component (bilinear)."""
+    """The vector product, component by component (bilinear). (np.linalg.cross(a, b, axis=k) is
+    np.cross(a, b, axis=k) for 3-vectors.)"""
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)

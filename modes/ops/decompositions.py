@@ -33,7 +33,10 @@ Conventions where the mathematics leaves a choice, JAX's:
   derivatives need the eigenvectors' first: refused as in JAX.
 - pinv at a rank change: the derivative of the fixed-rank pseudo-inverse
   (Golub & Pereyra), JAX's: singular values at or below the cutoff count as
-  exact zeros and do not move. lstsq's solution is pinv(A) b, so it follows.
+  exact zeros and do not move. lstsq's solution is pinv(A) b, so it follows;
+  where A has full rank and equal singular values this is the true derivative
+  (the normal equations'), where jnp.linalg.lstsq, differentiating its SVD,
+  gives nan: the one deliberate difference from JAX here.
 """
 
 import collections
@@ -42,9 +45,9 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedFunction
-from ..registry import Op, apply, implements, passes_through, register, shape_of, strip
+from ..registry import apply, implements, passes_through, shape_of, strip
 from .elementwise import add, mul, neg, reciprocal, sub, truediv
-from .factorizations import (general, inv, mT, real_only, solve, solve_matrix, stack_count, stacked_batch,
+from .factorizations import (_op, _square, general, inv, mT, real_only, solve, solve_matrix, stack_count,
                              triangular_solve)
 from .linalg import matmul, norm
 from .reductions import sum as sum_
@@ -54,12 +57,6 @@ from .shape import concatenate, diagonal, getitem, moveaxis, reshape
 def _jnp():
     import jax.numpy as jnp
     return jnp
-
-
-def _op(name, impl, jvp, vjp, jax, cost, examples, saves=("args", "out")):
-    op = register(Op(name, impl, jvp=jvp, vjp=vjp, jax=jax, cost=cost, examples=examples, saves=saves))
-    op.batch = stacked_batch(op)
-    return op
 
 
 def row(v):
@@ -258,7 +255,7 @@ def _svd_cost(out, a):
 
 
 SVD = _op("svd", _svd, _svd_jvp, _svd_vjp, jax=_svd_twin, cost=_svd_cost,
-          examples=lambda rng: [((x,), {}) for x in _samples(rng)], saves=("args", "out"))
+          examples=lambda rng: [((x,), {}) for x in _samples(rng)])
 
 
 def singular_vectors(a):
@@ -288,7 +285,9 @@ SVDVALS = _op("svdvals", lambda a: np.linalg.svd(a, compute_uv=False), _svdvals_
               saves=("args",))
 
 
-def svdvals(a):
+@implements(np.linalg.svdvals)
+def svdvals(a, /):
+    real_only("numpy.linalg.svdvals", a)
     return apply(SVDVALS, a)
 
 
@@ -314,9 +313,9 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
 # --- eigenvalues of a general real matrix ---------------------------------------------
 def _no_eigenvector_derivatives(*_):
     raise UnsupportedFunction(
-        "numpy.linalg.eig's eigenvectors have no derivative in fwdrev, as in JAX (non-symmetric eigenvectors are "
-        "differentiable only under assumptions on A nobody can check: jax issue 2748); this includes the second "
-        "derivatives of numpy.linalg.eigvals. Use numpy.linalg.eigh for a symmetric matrix")
+        "the second derivatives of numpy.linalg.eigvals need the derivatives of numpy.linalg.eig's eigenvectors, "
+        "which fwdrev does not define, as JAX does not (non-symmetric eigenvectors are differentiable only under "
+        "assumptions on A nobody can check: jax issue 2748). Use numpy.linalg.eigh for a symmetric matrix")
 
 
 # The right eigenvectors V, the constant the eigenvalues' rules read: its own
@@ -349,13 +348,6 @@ EIGVALS = _op("eigvals", lambda a: np.linalg.eig(a)[0].astype(np.result_type(a, 
               examples=_eigvals_examples, saves=("args",))
 
 
-def _square(name, a):
-    real_only(name, a)
-    shape = shape_of(a)
-    if len(shape) < 2 or shape[-1] != shape[-2]:
-        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
-
-
 @implements(np.linalg.eigvals)
 def eigvals(a):
     """The eigenvalues, complex (JAX's dtype, even where all are real)."""
@@ -363,9 +355,9 @@ def eigvals(a):
     return apply(EIGVALS, a)
 
 
-@implements(np.linalg.eig)
-def eig(a):
-    _no_eigenvector_derivatives()
+# np.linalg.eig itself has no entry: on a box it is refused by the dispatch
+# layer (UnsupportedFunction naming numpy.linalg.eig), as JAX refuses its
+# derivatives, and the coverage table lists it as refused.
 
 
 # --- pseudo-inverse, least squares ------------------------------------------------------
@@ -432,7 +424,6 @@ def lstsq(a, b, rcond=None):
     real_only("numpy.linalg.lstsq", a, b)
     _, residuals, rank, s = np.linalg.lstsq(strip(a), strip(b), rcond)
     x = matmul(apply(PINV, a, rtol=_cutoff(a, rcond, None, None)), b)
-    m, n = shape_of(a)
     if len(residuals):
         r = sub(b, matmul(a, x))
         residuals = sum_(mul(r, r), axis=0)
@@ -445,13 +436,11 @@ def lstsq(a, b, rcond=None):
 @implements(np.linalg.matrix_power)
 def matrix_power(a, n):
     """A^n by repeated squaring; negative n: inv(A)^|n|; A^0 = I (a constant)."""
-    real_only("numpy.linalg.matrix_power", a)
+    _square("numpy.linalg.matrix_power", a)
     shape = shape_of(a)
-    if len(shape) < 2 or shape[-1] != shape[-2]:
-        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
     n = int(n)
     if n == 0:
-        return np.broadcast_to(np.eye(shape[-1]), shape).copy()
+        return np.broadcast_to(np.eye(shape[-1], dtype=np.result_type(strip(a))), shape).copy()
     if n < 0:
         a, n = inv(a), -n
     result, power = None, a

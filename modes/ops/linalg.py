@@ -345,12 +345,7 @@ def vdot(a, b):
     return sum_(mul(reshape(a, (-1,)), reshape(b, (-1,))))
 
 
-# NumPy 2's vector gufuncs: the first argument conjugated, as np.vdot
-@implements(np.vecdot, np.linalg.vecdot)
-def vecdot(a, b, axis=-1):
-    return sum_(mul(conj(a), b), axis=axis)                            # sum_i conj(a_i) b_i
-
-
+# NumPy 2's matrix-vector gufuncs (np.vecdot is below, with np.linalg's spellings)
 @implements(np.matvec)
 def matvec(m, v):
     return einsum("...ij,...j->...i", m, v)                            # (A v)_i = sum_j A_ij v_j
@@ -422,6 +417,64 @@ def _matrix_norm(x, ord, axes, keepdims):
             total = reshape(total, tuple(shape))
         return total
     raise ValueError("Invalid norm order for matrices.")
+
+
+# NumPy 2's array-API spellings in np.linalg (stacks: the last two axes)
+@implements(np.linalg.matrix_norm)
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
+
+
+@implements(np.linalg.vector_norm)
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """The vector norm over `axis` (all axes: of the flattened array)."""
+    if axis is None or not isinstance(axis, (int, np.integer)):
+        ndim = len(shape_of(x))
+        axes = tuple(range(ndim)) if axis is None else tuple(a % ndim for a in axis)
+        kept = tuple(1 if i in axes else n for i, n in enumerate(shape_of(x)))
+        rest = [i for i in range(ndim) if i not in axes]
+        flat = reshape(transpose(x, rest + list(axes)), tuple(shape_of(x)[i] for i in rest) + (-1,))
+        out = norm(flat, ord=ord, axis=-1)
+        return reshape(out, kept) if keepdims else out
+    return norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+@implements(np.linalg.matmul)
+def linalg_matmul(x1, x2, /):
+    return matmul(x1, x2)
+
+
+@implements(np.matrix_transpose, np.linalg.matrix_transpose)
+def matrix_transpose(x, /):
+    return swapaxes(x, -1, -2)
+
+
+@implements(np.linalg.diagonal)
+def linalg_diagonal(x, /, *, offset=0):
+    return diagonal(x, offset, -2, -1)
+
+
+@implements(np.linalg.trace)
+def linalg_trace(x, /, *, offset=0, dtype=None):
+    return sum_(diagonal(x, offset, -2, -1), axis=-1, dtype=dtype)
+
+
+@implements(np.linalg.outer)
+def linalg_outer(x1, x2, /):
+    if len(shape_of(x1)) != 1 or len(shape_of(x2)) != 1:
+        raise ValueError("Input arrays must be one-dimensional")
+    return outer(x1, x2)
+
+
+@implements(np.linalg.tensordot)
+def linalg_tensordot(x1, x2, /, *, axes=2):
+    return tensordot(x1, x2, axes)
+
+
+@implements(np.vecdot, np.linalg.vecdot)
+def vecdot(x1, x2, /, *, axis=-1):
+    """sum(conj(x1) x2) over `axis`, broadcasting the rest."""
+    return sum_(mul(conj(x1), x2), axis=axis)
 
 
 @implements(np.trace)
