@@ -28,7 +28,7 @@ import contextlib
 
 import numpy as np
 
-from modes import reverse
+from modes import registry, reverse
 from modes.pytree import flatten
 from modes.registry import jvp_of, shape_of, vjp_of
 
@@ -98,6 +98,9 @@ def replay(f, *args):
         new_leaves, _ = flatten(new_args)
         return structure(run(*[new_leaves[i] for i in floats]))
     return g
+
+
+registry.jax_replay = replay      # for twins whose op takes a Python function (odeint's right-hand side)
 
 
 def _replay_flat(f, leaves):

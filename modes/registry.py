@@ -133,6 +133,12 @@ class Tag:
 # it are recorded). Pushed and popped by forward.jvp and reverse's recording.
 LIVE_CALLS: list = []
 
+# How a JAX twin turns a Python function among its op's parameters (odeint's
+# right-hand side) into a JAX function: `replay(f, *sample_args)`. Set by the
+# JAX bridge (comparisons/jax_bridge.py), the only caller of twins, so that
+# the registry never imports the layer above it.
+jax_replay = None
+
 
 def innermost_constant(value):
     """`value` as a constant of the innermost transformation call running, or

@@ -307,6 +307,36 @@ def _make_gp(n, rng):
     return _instance(gp_nll(y), x, n, 1)
 
 
+# odeint: a system of p coupled decays with p rates, differentiated in the
+# rates. Forward mode integrates one sensitivity system (2p states) per rate:
+# p solves. Reverse mode integrates one adjoint system backward (the adjoint
+# method, modes/ops/integrate.py) whatever p is, with no tape of the solver's
+# steps: its memory is the saved trajectory, not the solver's work.
+
+ODE_TIMES = np.linspace(0.0, 1.0, 3)
+ODE_TOL = 1e-11
+
+
+def ode_rings(y, t, rates):
+    """y_i' = -rates_i y_i + 0.5 tanh(y_{i-1}): decays coupled in a ring."""
+    return -rates * y + 0.5 * np.tanh(np.roll(y, 1))
+
+
+def ode_loss(y0):
+    """rates -> 1/2 |y(t_end)|^2."""
+    from modes.scipy.integrate import odeint
+
+    def f(rates):
+        ys = odeint(ode_rings, y0, ODE_TIMES, args=(rates,), rtol=ODE_TOL, atol=ODE_TOL)
+        return 0.5 * np.sum(ys[-1] ** 2)
+    return f
+
+
+def _make_ode(p, rng):
+    p = max(1, p)
+    return _instance(ode_loss(rng.normal(0.0, 1.0, p)), rng.uniform(0.5, 2.0, p), p, 1)
+
+
 # ---------------------------------------------------------------------------
 # The table
 
@@ -401,4 +431,17 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
              reverse="one pass: a small constant x f, O(n^3)", fd="2(n + 3) evaluations of f: O(n^4)"),
         3.0, dict(forward=1.0, reverse=0.0), False,
         note="Cholesky reads its matrix as Hermitian (it conjugates): not analytic, so no complex step"),
+    Workload(
+        "odeint", "y' = -theta * y + 0.5 tanh(roll(y)), y in R^p,  f(theta) = 1/2 |y(1)|^2 "
+                  "(scipy.integrate.odeint, LSODA, rtol = atol = 1e-11),  R^p -> R",
+        "continuous-time forward vs reverse: forward sensitivities vs the adjoint method "
+        "(HIPS autograd's odeint; Froehlich et al. 2017)", "p (parameters = dimension)",
+        _make_ode, (2, 4, 8), (2, 4, 8, 16, 32),
+        dict(f="one LSODA solve of p states: O(p) per step",
+             forward="p sensitivity solves of 2p states: O(p^2) per step",
+             reverse="one adjoint solve of 3p states, backward: O(p) per step, no tape of the steps",
+             fd="2p solves of f"),
+        1.0, dict(forward=1.0, reverse=0.0), False,
+        note="the solver's adaptive steps are not in the cost model (counted as 0 flops): compare times; "
+             "derivatives are accurate to the solver's tolerance, not to machine precision"),
 ]}

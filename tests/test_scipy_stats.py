@@ -115,6 +115,13 @@ def test_values_outside_the_support_are_scipys_with_zero_derivative():
                                rtol=1e-13)
 
 
+def test_norm_ppf_in_q_loc_and_scale():
+    # d ppf/dq = scale / phi(ppf(q)): the inverse's derivative
+    q = np.array([0.1, 0.5, 0.8])
+    np.testing.assert_allclose(stats.norm.ppf(q, LOC, SCALE), scipy.stats.norm.ppf(q, LOC, SCALE), rtol=1e-12)
+    check_grads(lambda q, loc, scale: stats.norm.ppf(q, loc, scale), (q, LOC, SCALE)).raise_if_failed()
+
+
 def test_norm_logcdf_and_logsf_deep_in_the_tails():
     # log Phi(-40) underflows as log(cdf); log_ndtr does not, nor does its derivative phi/Phi ~ 40
     x = np.array([-40.0, 40.0])

@@ -14,7 +14,7 @@ from reports.workloads import WORKLOADS
 # A small member of each family: cheap enough for the tests, big enough to
 # exercise every branch (several mixture components, a 4x4 determinant...).
 SMALL = {"rosenbrock": 12, "logsumexp": 12, "tanh-wide": 20, "tanh-tall": 20, "mlp": 96, "llsq": 10,
-         "det-minors": 16, "recurrence": 12, "gmm": 30, "gp": 8}
+         "det-minors": 16, "recurrence": 12, "gmm": 30, "gp": 8, "odeint": 3}
 
 
 def make(name, dim=None, seed=0):

@@ -31,6 +31,7 @@ import numpy as np
 import scipy.integrate
 
 from ..errors import UnsupportedFunction
+from .. import registry
 from ..registry import Box, Op, apply, register, shape_of, size_of, strip
 from .elementwise import add, neg
 from .shape import concatenate, getitem
@@ -112,7 +113,20 @@ def _vjp(cotangent, argnum, out, z, t, *, func, size, options):
     return concatenate([a, a_theta])
 
 
-ODEINT = register(Op("odeint", _solve, jvp=_jvp, vjp=_vjp, saves=("args", "out"), jax=None,
+def _jax_twin(z, t, *, func, size, options):
+    """JAX's odeint (Dormand-Prince, its own adjoint) of the same system:
+    func's steps, recorded once by fwdrev at a sample point (ones; func's
+    control flow must not depend on its values) and replayed with their JAX
+    twins (registry.jax_replay: the bridge, which calls every twin, sets it)."""
+    from jax.experimental.ode import odeint as jax_odeint
+    replay = registry.jax_replay
+    n_params = int(np.shape(z)[0]) - size
+    rhs = replay(lambda y, time, theta: func(y, time, theta), np.ones(size), float(t[0]), np.ones(n_params))
+    passed = {k: v for k, v in options.items() if k in ("rtol", "atol", "mxstep", "hmax")}
+    return jax_odeint(rhs, z[:size], t, z[size:], **passed)
+
+
+ODEINT = register(Op("odeint", _solve, jvp=_jvp, vjp=_vjp, saves=("args", "out"), jax=_jax_twin,
                      # the solver's work is not in the cost model (its steps are
                      # adaptive, its right-hand sides run on plain arrays): time it
                      # no `examples`: its derivatives are accurate to the solver's tolerances,

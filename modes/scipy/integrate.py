@@ -22,6 +22,8 @@ from ..registry import Box, shape_of, size_of, strip
 # SciPy's options the solver takes through fwdrev (the others change what it returns)
 PASSED = ("rtol", "atol", "mxstep", "h0", "hmax", "hmin", "tcrit", "mxordn", "mxords")
 
+__all__ = ["odeint"]
+
 
 def __getattr__(name):
     return getattr(_scipy_integrate, name)

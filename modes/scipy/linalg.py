@@ -28,6 +28,9 @@ from ..registry import shape_of
 inv, det = _factorizations.inv, _factorizations.det
 expm, sqrtm, lu_factor = _functions.expm, _functions.sqrtm, _functions.lu_factor
 
+__all__ = ["solve_triangular", "cho_factor", "cho_solve", "lu_factor", "lu_solve", "expm", "sqrtm",
+           "solve_sylvester", "block_diag", "inv", "solve", "det", "cholesky", "eigh", "eigvalsh", "norm"]
+
 
 def __getattr__(name):
     return getattr(_scipy_linalg, name)

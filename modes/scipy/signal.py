@@ -9,6 +9,8 @@ import scipy.signal as _scipy_signal
 
 from ..ops import signal as _ops
 
+__all__ = ["convolve", "correlate"]
+
 
 def __getattr__(name):
     return getattr(_scipy_signal, name)

@@ -18,6 +18,9 @@ from ..ops.special import polygamma  # noqa: F401  (SciPy's polygamma is Python-
 from ..registry import Box, shape_of, strip
 
 
+__all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln"]
+
+
 def __getattr__(name):
     return getattr(_scipy_special, name)
 

@@ -23,6 +23,8 @@ import scipy.special as sc
 from .. import ops
 from ..registry import Box, strip
 
+__all__ = ["norm", "t", "gamma", "chi2", "beta", "poisson", "multivariate_normal", "dirichlet"]
+
 LOG_2PI = math.log(2.0 * math.pi)
 
 
