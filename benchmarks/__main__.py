@@ -16,7 +16,8 @@ from . import blas
 
 blas.pin_one_thread()    # before NumPy loads: see blas.py
 
-from . import flops, gradbench, output, rosenbrock, suite, tanh_jacobian, two_layer_net, workloads, write_loop  # noqa: E402
+from . import (flops, gradbench, gradbench_tools, output, rosenbrock, suite, tanh_jacobian,  # noqa: E402
+               two_layer_net, workloads, write_loop)
 
 SAMPLES = {"full": 41, "quick": 7}
 
@@ -45,6 +46,7 @@ BENCHMARKS = {
     "write_loop": timed(write_loop.build),
     "flops": flop_rows,
     "gradbench": lambda samples: gradbench.rows(max(3, samples // 4)),
+    "gradbench_tools": timed(gradbench_tools.build),
 }
 
 

@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import __main__ as cli  # noqa: E402
-from benchmarks import flops, output, rosenbrock, suite, tanh_jacobian, timing, two_layer_net, write_loop  # noqa: E402
+from benchmarks import flops, gradbench_tools, output, rosenbrock, suite, tanh_jacobian, timing, two_layer_net, write_loop  # noqa: E402
 from benchmarks.workloads import Case  # noqa: E402
 
 SMALL = {
@@ -24,6 +24,7 @@ SMALL = {
     "rosenbrock": lambda: rosenbrock.build(n=20),
     "tanh_jacobian": lambda: tanh_jacobian.build(sizes=(16, 80)),
     "write_loop": write_loop.build,
+    "gradbench_tools": gradbench_tools.build,       # GradBench's smallest sizes: about a second
 }
 
 
