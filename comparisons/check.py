@@ -219,9 +219,15 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
     differences.
 
     `args` is the tuple of f's arguments (pytrees allowed); `argnums` picks
-    which are differentiated (all float leaves by default). JAX replays f
-    through the ops' JAX twins unless `jax_twin` (f written with jax.numpy)
-    is given. Returns a `CheckResult`.
+    which are differentiated (all float and complex leaves by default). JAX
+    replays f through the ops' JAX twins unless `jax_twin` (f written with
+    jax.numpy) is given. Returns a `CheckResult`.
+
+    Complex arguments and outputs are checked as their real and imaginary
+    parts, separate real variables (rows z.real, z.imag; comparisons.derivatives
+    says why), with central finite differences; the complex step
+    (fd_method="complex-step") is refused wherever f computes with complex
+    values, where it is meaningless.
     """
     modes, against = _names(modes), _names(against)
     _require(modes, MODES, "mode")
@@ -236,10 +242,12 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
     if order < 1:
         raise ValueError(f"order must be at least 1, got {order}")
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
-    fun = Function(f, args, argnums)
+    fun = Function(f, args, argnums, complex_parts=True)
+    complex_notes = _complex_notes(fun, fd_method if "fd" in against else None)
     rtol = _settings(fun.dtype, rtol)
     rng = np.random.default_rng(seed)
     refs = References(fun, fd_method, rng, jax_twin, fd_budget)
+    refs.notes.extend(complex_notes)
     primal = primal_scale(fun)
     tangents = [random_like(rng, fun.x) for _ in range(order)]
     u = random_like(rng, fun.out)
@@ -272,14 +280,38 @@ def check_grads(f, args, modes=MODES, against=AGAINST, order=1, *, argnums=None,
                        hints=_engine_hints(rows, fun) + _kink_hints(rows), fd_coverage=coverage)
 
 
+def _complex_notes(fun, fd_method):
+    """What a check of complex code compares (notes for the result), or a
+    ValueError where the complex step was asked for on it."""
+    complex_outputs = [name[:-len(".real")] for name in fun.out_names if name.endswith(".real")]
+    if not fun.complex_names and not complex_outputs and not fun.computes_complex():
+        return []
+    if fd_method == "complex-step":
+        raise ValueError(
+            f"fd_method='complex-step' cannot check {fun.name}: it computes with complex values, and the "
+            "complex step f(x + ih) is meaningful only for real code that is real-analytic in x. Use "
+            "fd_method='central' (the default: central differences over the real and imaginary parts)")
+    notes = []
+    if fun.complex_names:
+        notes.append(f"complex argument{'s' * (len(fun.complex_names) > 1)} {', '.join(fun.complex_names)}: "
+                     "checked as real and imaginary parts (rows z.real, z.imag), separate real variables; "
+                     "the engines' and jax.grad's complex gradient is d/dz.real - i d/dz.imag")
+    if complex_outputs:
+        notes.append(f"complex output{'s' * (len(complex_outputs) > 1)} {', '.join(complex_outputs)}: "
+                     "checked as real and imaginary parts")
+    if fd_method is not None:
+        notes.append(f"finite differences: {fd_method} (the complex step does not apply to complex code)")
+    return notes
+
+
 def _rounding_floors(fun, cotangent, typical, fd, fd_method):
     """Typical magnitudes at least |J|^T |u|, and finite differences' error at
     least the noise of F's values over their step (comparisons.rounding):
     what a correct computation may be off by where its terms cancel (a
-    confident softmax loss). Unchanged where our engine cannot record F.
-    The flag says whether the typical magnitudes now bound each element's
+    confident softmax loss). Unchanged where our engine cannot record F,
+    and on complex code (the analysis is of real arithmetic). The flag says whether the typical magnitudes now bound each element's
     rounding, so that tolerances may be per element."""
-    rounding = reverse_rounding(fun, cotangent)
+    rounding = None if fun.computes_complex() else reverse_rounding(fun, cotangent)
     if rounding is None:
         return typical, fd, False, 0.0
     typical = [np.maximum(t, m) for t, m in zip(typical, rounding.magnitude)]

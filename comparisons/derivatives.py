@@ -32,6 +32,17 @@ then the one along v restricted to those elements.
 A derivative's typical magnitude, which scales the tolerances, is the root
 mean square of our engine's derivative along SAMPLES random directions (one
 chunked forward pass; one recording pulled back SAMPLES times).
+
+Complex values (`complex_parts=True`, what check_grads asks for): each
+complex leaf z of a differentiated argument is checked as two real
+variables, `z.real` and `z.imag`, and each complex output y as `y.real` and
+`y.imag`. F(x, y) = f(x + i y) is then a real function of real variables,
+whatever f computes inside: its derivatives involve no convention, finite
+differences over each part are meaningful (central ones; the complex step is
+not, as f is not real-analytic in them), and our engines and JAX
+differentiate the same complex program, through the same complex
+intermediates. The gradient a user gets for z, reverse.grad(f)(z) =
+jax.grad(f)(z) = dF/dx - i dF/dy, is these two rows read together.
 """
 
 from __future__ import annotations
@@ -44,6 +55,7 @@ import numpy as np
 from modes import forward, reverse
 from modes.numpy_dispatch import UnsupportedFunction
 from modes.ops import strip
+from modes.registry import is_complex
 from modes.inputs import as_differentiable, normalize_argnums
 from modes.pytree import flatten
 
@@ -64,17 +76,30 @@ class Function:
     the float leaves of the arguments in `argnums` (all by default); the
     other leaves (integer labels, masks, configuration) stay fixed."""
 
-    def __init__(self, f, args, argnums=None, strict=True):
+    def __init__(self, f, args, argnums=None, strict=True, complex_parts=False):
         """argnums as the engines take them: an int or a sequence, negative
         ones counted from the end, out of range a ValueError. With `strict`,
         an argument named in argnums that has no float leaf (an integer, a
-        bool) is a TypeError, as in the engines; otherwise it is skipped."""
-        self.f, self.args = f, tuple(args)
+        bool) is a TypeError, as in the engines; otherwise it is skipped.
+        With `complex_parts`, complex leaves and outputs are taken as their
+        real and imaginary parts (see the module's docstring); without it a
+        complex argument to differentiate is a TypeError."""
         self.name = getattr(f, "__name__", "f")
-        positions = range(len(self.args)) if argnums is None else \
-            normalize_argnums(argnums, len(self.args))[0]
+        args = tuple(args)
+        positions = range(len(args)) if argnums is None else normalize_argnums(argnums, len(args))[0]
+        argument_names = parameter_names(f, len(args))
+        complex_leaves = [p for p in positions if any(_is_complex_leaf(v) for v in flatten(args[p])[0])]
+        if complex_leaves and not complex_parts:
+            raise TypeError(
+                f"argument {complex_leaves[0]} ({argument_names[complex_leaves[0]]}) of {self.name} is complex: "
+                "hand-written gradients are checked on real arguments. Check complex code with "
+                "comparisons.check_grads (it takes complex arguments as their real and imaginary parts)")
+        self.wrap = _in_parts(args, positions) if complex_parts else (lambda body: body)
+        self.f = f
+        self.args = tuple(_as_parts(a) if p in positions else a for p, a in enumerate(args))
+        self.complex_names = [argument_names[p] for p in complex_leaves]
+        self._computes_complex = None
         self.leaves, self.rebuild = flatten(self.args)
-        argument_names = parameter_names(f, len(self.args))
         if argnums is not None and strict:
             for position in positions:
                 leaves = flatten(self.args[position])[0]
@@ -94,7 +119,7 @@ class Function:
             raise ValueError(f"{self.name} has no floating-point argument to differentiate "
                              "(integers and booleans are constants)")
         self.x = [_copy(self.leaves[i]) for i in self.slots]
-        out = f(*self.args)
+        out = self.wrap(f)(*self.args)
         out_leaves, _ = flatten(out)
         self.keep = [jax_bridge.is_float_leaf(y) for y in out_leaves]
         self.out = [np.asarray(y) for y, k in zip(out_leaves, self.keep) if k]
@@ -107,12 +132,24 @@ class Function:
     def __call__(self, *xs):
         return self.call(self.f, xs)
 
+    def computes_complex(self):
+        """Whether F computes with complex values at the point: a complex
+        intermediate on our engine's recording (False where it cannot record F)."""
+        if self._computes_complex is None:
+            try:
+                records = reverse.trace(self, *self.x).records
+            except Exception:        # not recordable: the checks that need the recording say why
+                records = []
+            self._computes_complex = any(getattr(r.out, "dtype", np.result_type(r.out)).kind == "c"
+                                         for r in records)
+        return self._computes_complex
+
     def call(self, body, xs):
         """`body` (f, or its JAX twin) at the differentiable leaves xs."""
         full = list(self.leaves)
         for i, value in zip(self.slots, xs):
             full[i] = value
-        out_leaves, _ = flatten(body(*self.rebuild(full)))
+        out_leaves, _ = flatten(self.wrap(body)(*self.rebuild(full)))
         return tuple(y for y, k in zip(out_leaves, self.keep) if k)
 
     # flat vectors for finite differences. Complex values (the complex step's
@@ -129,6 +166,57 @@ class Function:
     def z(self):
         """The differentiable leaves as one vector, in the working dtype."""
         return self.ravel(self.x).astype(np.result_type(*[np.asarray(v).dtype for v in self.x]))
+
+
+class Parts(dict):
+    """A complex leaf as its real and imaginary parts, {"real": x, "imag": y}."""
+
+
+def _is_complex_leaf(value):
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.dtype.kind == "c"
+    return isinstance(value, complex)
+
+
+def _as_parts(tree):
+    """A pytree with each complex leaf replaced by its Parts."""
+    leaves, rebuild = flatten(tree)
+    return rebuild([Parts(real=_copy(np.real(v) if isinstance(v, np.ndarray) else v.real),
+                          imag=_copy(np.imag(v) if isinstance(v, np.ndarray) else v.imag))
+                    if _is_complex_leaf(v) else v for v in leaves])
+
+
+def _in_parts(args, positions):
+    """body -> the same function with each complex leaf of args[positions]
+    taken as its Parts (two leaves, real then imaginary, where flatten puts
+    them) and its complex outputs returned as Parts."""
+    structures = {p: flatten(args[p]) for p in positions}
+
+    def joined(p, tree):
+        leaves, rebuild = structures[p]
+        parts, k, full = flatten(tree)[0], 0, []
+        for leaf in leaves:
+            if _is_complex_leaf(leaf):
+                full.append(parts[k] + 1j * parts[k + 1])      # z = x + i y
+                k += 2
+            else:
+                full.append(parts[k])
+                k += 1
+        return rebuild(full)
+
+    complex_out = []    # which output leaves are complex, as f's first call (at the point) returns them:
+                        # a real output stays one where the complex step makes it complex
+
+    def wrap(body):
+        def parts_body(*args):
+            out = body(*[joined(p, a) if p in structures else a for p, a in enumerate(args)])
+            leaves, rebuild = flatten(out)
+            if not complex_out:
+                complex_out.extend(is_complex(y) for y in leaves)
+            return rebuild([Parts(real=np.real(y), imag=np.imag(y)) if c else y
+                            for y, c in zip(leaves, complex_out)])
+        return parts_body
+    return wrap
 
 
 def _unravel_leaf(part, leaf):
@@ -171,7 +259,10 @@ def parameter_names(f, n):
 
 
 def _leaf_paths(tree, prefix):
-    """Names of the leaves of a pytree, in `modes.pytree.flatten` order."""
+    """Names of the leaves of a pytree, in `modes.pytree.flatten` order
+    (a complex leaf's Parts: z.real, z.imag)."""
+    if isinstance(tree, Parts):
+        return [f"{prefix}.real", f"{prefix}.imag"]
     if isinstance(tree, (tuple, list)):
         return [p for i, item in enumerate(tree) for p in _leaf_paths(item, f"{prefix}[{i}]")]
     if isinstance(tree, dict):

@@ -271,8 +271,8 @@ def check_steps(f, leaves, seed=0, rtol=None):
 
 def _step_row(step, name, rule, argnum, ours, theirs, rtol):
     from modes.ops import strip
-    a = np.zeros(np.shape(theirs)) if ours is None else np.asarray(strip(ours), dtype=np.float64)
-    b = np.asarray(theirs, dtype=np.float64)
+    a = np.zeros(np.shape(theirs)) if ours is None else np.asarray(strip(ours))
+    b = np.asarray(theirs)                  # complex values compared whole, never cast to real
     error = float(np.max(np.abs(a - b), initial=0.0))
     tolerance = rtol * max(float(np.max(np.abs(a), initial=0.0)),
                            float(np.max(np.abs(b), initial=0.0)), np.finfo(np.float64).tiny)

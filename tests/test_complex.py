@@ -160,3 +160,81 @@ def test_the_jax_bridge_keeps_a_real_argument_real_beside_a_complex_one():
     bridged = jax_bridge.grad(loss, argnums=(0, 1))(1.5, Z)
     same(ours[0], bridged[0])
     same(ours[1], bridged[1])
+
+
+# --- check_grads on complex code -------------------------------------------------------
+# Complex arguments are checked as their real and imaginary parts (rows z.real,
+# z.imag), with check_grads' own tolerances (256 eps against JAX and the
+# adjoint test; 10 x the finite differences' error estimate against them).
+from comparisons import check_gradient, check_grads  # noqa: E402
+import modes  # noqa: E402
+
+rng = np.random.default_rng(17)
+SIGNAL = np.sin(np.linspace(0, 6, 16)) + 0.3 * rng.standard_normal(16)
+
+
+def spectral_loss(taps, signal):
+    """A complex FIR filter fitted in the frequency domain: the power of the
+    filtered signal's spectrum against a low-pass target, plus a ridge."""
+    spectrum = np.fft.fft(signal) * np.fft.fft(taps, n=signal.size)
+    target = (np.abs(np.fft.fftfreq(signal.size)) < 0.2).astype(float)
+    return np.sum((np.abs(spectrum) ** 2 / signal.size - target) ** 2) + 0.1 * np.sum(np.abs(taps) ** 2)
+
+
+def test_check_grads_of_a_signal_processing_loss_of_complex_filter_taps():
+    taps = np.array([0.5 + 0.1j, 0.25 - 0.2j, -0.1 + 0.05j, 0.05j])
+    result = check_grads(spectral_loss, (taps, SIGNAL), order=2)
+    result.raise_if_failed()
+    table = result.table
+    assert {"taps.real", "taps.imag", "signal"} <= set(table["argument"])
+    assert set(table["against"]) == {"jax", "fd", "<J^T u, v>"}
+    assert any("taps" in note and "real and imaginary parts" in note for note in result.notes)
+    assert any("finite differences: central" in note for note in result.notes)
+
+
+def test_check_grads_of_a_real_loss_of_a_complex_parameter_vector():
+    design = rng.standard_normal((5, 3)) + 1j * rng.standard_normal((5, 3))
+    data = rng.standard_normal(5) + 1j * rng.standard_normal(5)
+
+    def misfit(z):
+        return np.sum(np.abs(design @ z - data) ** 2) + np.sum(np.abs(z) ** 4)
+    check_grads(misfit, (Z,), order=2).raise_if_failed()
+    # the rows are the real gradients dF/dx and dF/dy: together JAX's complex gradient
+    grad = reverse.grad(misfit)(Z)
+    same(grad, jax.grad(lambda z: jnp.sum(jnp.abs(design @ z - data) ** 2) + jnp.sum(jnp.abs(z) ** 4))(Z))
+
+
+def test_check_grads_of_a_complex_valued_output():
+    result = check_grads(lambda z: np.fft.ifft(z) * np.exp(1j * np.real(z)), (Z,))
+    result.raise_if_failed()
+    assert {"out.real", "out.imag"} <= set(result.table["argument"])
+
+
+def test_check_grads_catches_a_complex_rule_that_forgets_a_conjugate():
+    # |z|^2 with a VJP of 2 z, where JAX's convention gives 2 conj(z)
+    wrong = modes.defop("test_wrong_modulus2", lambda z: np.real(z * np.conj(z)),
+                        jvp=lambda t, out, z: np.real(2 * np.conj(z) * t[0]),
+                        vjp=lambda ct, argnum, out, z: 2 * ct * z,
+                        jax=lambda z: jnp.real(z * jnp.conj(z)))
+    result = check_grads(lambda z: np.sum(wrong(z)), (Z,))
+    assert not result.ok
+    failed = result.table[~result.table["passed"]]
+    assert set(failed["check"]) == {"reverse VJP", "adjoint <u, J v>"}
+    assert set(failed[failed["check"] == "reverse VJP"]["argument"]) == {"z.imag"}   # Re(2 z) is right
+
+
+def test_the_complex_step_is_refused_on_complex_code():
+    with pytest.raises(ValueError, match=r"complex-step.*computes with complex values.*fd_method='central'"):
+        check_grads(lambda z: np.sum(np.abs(z) ** 2), (Z,), fd_method="complex-step")
+    # a real function of real input that computes with complex values inside (a power spectrum)
+    with pytest.raises(ValueError, match=r"complex-step cannot check|fd_method='complex-step' cannot check"):
+        check_grads(lambda x: np.sum(np.abs(np.fft.rfft(x)) ** 2), (SIGNAL,), fd_method="complex-step")
+    # real code keeps it, with no note about complex values
+    result = check_grads(lambda x: np.sum(np.sin(x) ** 2), (SIGNAL,), fd_method="complex-step")
+    result.raise_if_failed()
+    assert not any("complex" in note for note in result.notes)
+
+
+def test_hand_written_gradient_checks_name_check_grads_for_complex_arguments():
+    with pytest.raises(TypeError, match=r"argument 0 \(z\) of <lambda> is complex.*check_grads"):
+        check_gradient(lambda z: np.sum(np.abs(z) ** 2), lambda z: 2 * np.conj(z), Z)

@@ -1,4 +1,4 @@
-"""np.linalg's factorizations and solves (real matrices), batched over leading axes.
+"""np.linalg's factorizations and solves (real and complex matrices), batched over leading axes.
 
 Every op takes stacks of matrices (..., m, n) as NumPy does, and its rules are
 written in registry ops (matmul, solves, triangular solves), so that Hessians
@@ -12,20 +12,35 @@ matrix derivative results", 2008), Murray (Cholesky, 2016), Townsend (SVD,
     det:        d det A = det A tr(A^{-1} dA)         A_bar = det_bar det A A^{-T}
     logabsdet:  d log|det A| = tr(A^{-1} dA)          A_bar = ld_bar A^{-T}
     cholesky:   dL = L Phi(L^{-1} dS L^{-T})          A_bar = sym(L^{-T} Phi(L^T L_bar) L^{-1})
-                (S = sym(A), Phi: the lower triangle with its diagonal halved)
+                (S = herm(A) below, Phi: the lower triangle with its diagonal halved)
 
 Solves go through factorizations (LAPACK's gesv, trtrs), never through an
 inverse; inv and det's gradient A^{-T} form an inverse where the mathematics
 asks for one (as NumPy and JAX do).
 
-Conventions where NumPy and JAX differ: cholesky reads sym(A) = (A + A^T)/2,
-as jnp.linalg.cholesky does by default (NumPy reads A's lower triangle): the
-same on symmetric input, and the derivative is symmetric. At a singular
-matrix inv, solve, det's and logabsdet's rules raise NumPy's LinAlgError
-(JAX returns inf/nan there).
+Complex matrices, exactly as JAX (ops/complex.py: a cotangent C stands for
+Re tr(C^T dA)). inv, solve, trisolve and det are holomorphic: the rules
+above hold with plain transposes. The others read A^H and conjugates:
 
-Complex matrices are refused with `UnsupportedFunction` (complex linear
-algebra is not implemented yet): never differentiated wrongly.
+    log|det A| = Re log det A:  d = Re tr(A^{-1} dA)  A_bar = ld_bar A^{-T}
+    sign = det A / |det A|:     d sign = i Im tr(A^{-1} dA) sign
+                                A_bar = i Im(sign_bar sign) A^{-T}
+    cholesky:   S = herm(A) = (A + A^H)/2 = L L^H
+                dL = L Phi(L^{-1} dS L^{-H})     A_bar = herm(L^{-T} Phi(L^T L_bar) conj(L)^{-1})
+    eigh:       S = herm(A) = V diag(w) V^H, M = V^H dS V
+                dw = Re diag M, dV = V (F * M)   A_bar = herm(conj(V) (diag(Re w_bar) + F * (V^T V_bar)) V^T)
+
+Conventions where NumPy and JAX differ: cholesky and eigh read herm(A), as
+jnp.linalg.cholesky and jnp.linalg.eigh do by default (NumPy reads A's lower
+triangle): the same on Hermitian input, and the derivative is Hermitian. At
+a singular matrix inv, solve, det's and logabsdet's rules raise NumPy's
+LinAlgError (JAX returns inf/nan there). A complex Hermitian matrix's
+eigenvectors are defined up to a phase each: their derivative is JAX's (the
+one with Re diag(V^H dV) = 0 and no change of phase, Im diag(V^H dV) = 0),
+not the derivative of whatever phase LAPACK picks, so only functions that
+do not depend on the phases (eigenvalues, |V|, V diag V^H) have a derivative
+that finite differences can confirm; EIGH's generated examples are real for
+that reason, and tests/test_linalg.py checks the complex ones.
 """
 
 import collections
@@ -33,8 +48,8 @@ import collections
 import numpy as np
 import scipy.linalg
 
-from ..errors import UnsupportedFunction
 from ..registry import Op, apply, implements, is_complex, register, shape_of, strip
+from .complex import conj, imag, real
 from .elementwise import add, mul, neg, sub
 from .linalg import matmul
 from .reductions import sum as sum_
@@ -57,9 +72,19 @@ def mT(x):
     return swapaxes(x, -1, -2)
 
 
-def sym(x):
-    """(X + X^T) / 2 of each matrix."""
-    return mul(add(x, mT(x)), 0.5)
+def mH(x):
+    """The conjugate transpose of each matrix of a stack (the transpose of a real one)."""
+    return conj(mT(x))
+
+
+def herm(x):
+    """(X + X^H) / 2 of each matrix: (X + X^T) / 2 of a real one."""
+    return mul(add(x, mH(x)), 0.5)
+
+
+def herm_part(a):
+    """herm on plain arrays, for the primals that factor it."""
+    return 0.5 * (a + np.conj(np.swapaxes(a, -1, -2)))
 
 
 def trace(x):
@@ -75,14 +100,6 @@ def matrices(x):
 def stack_count(shape):
     """How many matrices a stack of shape (..., m, n) holds."""
     return int(np.prod(shape[:-2], dtype=np.int64))
-
-
-def real_only(name, *arrays):
-    """Refuse complex matrices, naming the function as the user called it."""
-    if any(is_complex(a) for a in arrays):
-        raise UnsupportedFunction(
-            f"fwdrev differentiates {name} on real matrices only: complex linear algebra has no rules yet. "
-            "Pass the real and imaginary parts as a real block matrix [[Re, -Im], [Im, Re]], or use JAX")
 
 
 def stacked_batch(op):
@@ -108,14 +125,31 @@ def general(rng, *shape):
     return rng.uniform(-1, 1, shape) + n * np.eye(n)
 
 
+def complex_uniform(rng, *shape):
+    """Complex entries with real and imaginary parts uniform in [-1, 1]."""
+    return rng.uniform(-1, 1, shape) + 1j * rng.uniform(-1, 1, shape)
+
+
+def complex_general(rng, *shape):
+    """Random complex square matrices with a dominant diagonal."""
+    return general(rng, *shape) + 1j * rng.uniform(-1, 1, shape)
+
+
 def spd(rng, *shape):
     """Symmetric positive definite matrices X X^T + n I."""
     x = rng.uniform(-1, 1, shape)
     return x @ np.swapaxes(x, -1, -2) + shape[-1] * np.eye(shape[-1])
 
 
+def hpd(rng, *shape):
+    """Hermitian positive definite matrices X X^H + n I."""
+    x = rng.uniform(-1, 1, shape) + 1j * rng.uniform(-1, 1, shape)
+    return x @ np.conj(np.swapaxes(x, -1, -2)) + shape[-1] * np.eye(shape[-1])
+
+
 def _square_examples(rng):
-    return [((general(rng, 3, 3),), {}), ((general(rng, 2, 3, 3),), {}), ((general(rng, 1, 1),), {})]
+    return [((general(rng, 3, 3),), {}), ((general(rng, 2, 3, 3),), {}), ((general(rng, 1, 1),), {}),
+            ((complex_general(rng, 3, 3),), {}), ((complex_general(rng, 2, 2, 2),), {})]
 
 
 # --- inv ---------------------------------------------------------------------------
@@ -148,7 +182,10 @@ SOLVE = _op("solve", np.linalg.solve, _solve_jvp, _solve_vjp,
             jax=lambda a, b: _jnp().linalg.solve(a, b), cost=_solve_cost,
             examples=lambda rng: [((general(rng, 3, 3), rng.uniform(-1, 1, (3, 2))), {}),
                                   ((general(rng, 2, 3, 3), rng.uniform(-1, 1, (3, 1))), {}),
-                                  ((general(rng, 3, 3), rng.uniform(-1, 1, (2, 3, 2))), {})])
+                                  ((general(rng, 3, 3), rng.uniform(-1, 1, (2, 3, 2))), {}),
+                                  ((complex_general(rng, 3, 3), complex_uniform(rng, 3, 2)), {}),
+                                  ((complex_general(rng, 3, 3), rng.uniform(-1, 1, (3, 2))), {}),
+                                  ((general(rng, 3, 3), complex_uniform(rng, 2, 3, 1)), {})])
 
 
 def solve_matrix(a, b):
@@ -194,7 +231,9 @@ TRISOLVE = _op("solve_triangular", _trisolve, _trisolve_jvp, _trisolve_vjp, jax=
                examples=lambda rng: [((general(rng, 3, 3), rng.uniform(-1, 1, (3, 2))),
                                       dict(lower=lower, unit_diagonal=unit))
                                      for lower in (True, False) for unit in (False, True)]
-               + [((general(rng, 2, 3, 3), rng.uniform(-1, 1, (3, 1))), dict(lower=True, unit_diagonal=False))])
+               + [((general(rng, 2, 3, 3), rng.uniform(-1, 1, (3, 1))), dict(lower=True, unit_diagonal=False)),
+                  ((complex_general(rng, 3, 3), complex_uniform(rng, 3, 2)), dict(lower=True, unit_diagonal=False)),
+                  ((complex_general(rng, 3, 3), rng.uniform(-1, 1, (3, 2))), dict(lower=False, unit_diagonal=True))])
 
 
 def triangular_solve(a, b, lower, unit_diagonal=False):
@@ -213,10 +252,19 @@ DET = _op("det", np.linalg.det,
           jax=lambda a: _jnp().linalg.det(a), cost=_lu_cost, examples=_square_examples)
 
 LOGABSDET = _op("logabsdet", lambda a: np.linalg.slogdet(a)[1],
-                lambda tangents, out, a: trace(solve_matrix(a, tangents[0])),      # d log|det| = tr(A^{-1} dA)
-                lambda ct, argnum, out, a: mul(matrices(ct), mT(inv(a))),          # A_bar = ld_bar A^{-T}
+                lambda tangents, out, a: real(trace(solve_matrix(a, tangents[0]))),  # d log|det| = Re tr(A^{-1} dA)
+                lambda ct, argnum, out, a: mul(matrices(ct), mT(inv(a))),            # A_bar = ld_bar A^{-T}
                 jax=lambda a: _jnp().linalg.slogdet(a)[1], cost=_lu_cost, examples=_square_examples,
                 saves=("args",))
+
+# the sign of a complex determinant, det / |det| (a real one's is piecewise constant)
+SIGN = _op("slogdet_sign", lambda a: np.linalg.slogdet(a)[0],
+           # d sign = i Im tr(A^{-1} dA) sign
+           lambda tangents, out, a: mul(mul(imag(trace(solve_matrix(a, tangents[0]))), 1j), out),
+           # A_bar = i Im(sign_bar sign) A^{-T}
+           lambda ct, argnum, out, a: mul(matrices(mul(imag(mul(ct, out)), 1j)), mT(inv(a))),
+           jax=lambda a: _jnp().linalg.slogdet(a)[0], cost=_lu_cost,
+           examples=lambda rng: [((complex_general(rng, 3, 3),), {}), ((complex_general(rng, 2, 2, 2),), {})])
 
 
 # --- Cholesky ----------------------------------------------------------------------
@@ -227,28 +275,29 @@ def _phi(x):
 
 
 def _cholesky_jvp(tangents, out, a):
-    # dL = L Phi(L^{-1} dS L^{-T}), dS = sym(dA) (Murray 2016, eq. 10)
-    half = triangular_solve(out, sym(tangents[0]), lower=True)                   # L^{-1} dS
-    return matmul(out, _phi(triangular_solve(out, mT(half), lower=True)))        # L^{-1} (L^{-1} dS)^T, dS symmetric
+    # dL = L Phi(L^{-1} dS L^{-H}), dS = herm(dA) (Murray 2016, eq. 10)
+    half = triangular_solve(out, herm(tangents[0]), lower=True)                  # L^{-1} dS
+    return matmul(out, _phi(triangular_solve(out, mH(half), lower=True)))        # L^{-1} (L^{-1} dS)^H, dS Hermitian
 
 
 def _cholesky_vjp(ct, argnum, out, a):
-    # A_bar = sym(L^{-T} Phi(L^T L_bar) L^{-1})
+    # A_bar = herm(L^{-T} Phi(L^T L_bar) conj(L)^{-1})
     left = triangular_solve(mT(out), _phi(matmul(mT(out), ct)), lower=False)     # L^{-T} P
-    return sym(mT(triangular_solve(mT(out), mT(left), lower=False)))             # (L^{-T} (L^{-T} P)^T)^T
+    return herm(mT(triangular_solve(mH(out), mT(left), lower=False)))            # (L^{-H} (L^{-T} P)^T)^T
 
 
-CHOLESKY = _op("cholesky", lambda a: np.linalg.cholesky(0.5 * (a + np.swapaxes(a, -1, -2))),
+CHOLESKY = _op("cholesky", lambda a: np.linalg.cholesky(herm_part(a)),
                _cholesky_jvp, _cholesky_vjp, jax=lambda a: _jnp().linalg.cholesky(a),
                cost=lambda out, a: shape_of(a)[-1] ** 3 // 3 * stack_count(shape_of(a)),   # n^3/3
                examples=lambda rng: [((spd(rng, 3, 3),), {}), ((spd(rng, 2, 4, 4),), {}),
-                                     ((spd(rng, 3, 3) + np.triu(rng.uniform(-0.1, 0.1, (3, 3)), 1),), {})],
+                                     ((spd(rng, 3, 3) + np.triu(rng.uniform(-0.1, 0.1, (3, 3)), 1),), {}),
+                                     ((hpd(rng, 3, 3),), {}), ((hpd(rng, 2, 2, 2),), {}),
+                                     ((hpd(rng, 3, 3) + np.triu(rng.uniform(-0.1, 0.1, (3, 3)), 1),), {})],
                saves=("out",))
 
 
 # --- NumPy's signatures --------------------------------------------------------------
 def _square(name, a):
-    real_only(name, a)
     shape = shape_of(a)
     if len(shape) < 2 or shape[-1] != shape[-2]:
         raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
@@ -264,7 +313,6 @@ def inv(a):
 def solve(a, b):
     """X with A X = B; b a vector (M,) (NumPy 2's rule: only when b is 1-D) or a stack (..., M, K)."""
     _square("numpy.linalg.solve", a)
-    real_only("numpy.linalg.solve", b)
     if len(shape_of(b)) == 1:
         out = solve_matrix(a, reshape(b, shape_of(b) + (1,)))
         return reshape(out, shape_of(out)[:-1])
@@ -282,17 +330,19 @@ SlogdetResult = collections.namedtuple("SlogdetResult", "sign logabsdet")
 
 @implements(np.linalg.slogdet)
 def slogdet(a):
-    """(sign, log|det A|): the sign is piecewise constant (no derivative)."""
+    """(sign, log|det A|): a real sign is piecewise constant (no derivative),
+    a complex one, det / |det|, is differentiable."""
     _square("numpy.linalg.slogdet", a)
-    return SlogdetResult(np.linalg.slogdet(strip(a))[0], apply(LOGABSDET, a))
+    sign = apply(SIGN, a) if is_complex(a) else np.linalg.slogdet(strip(a))[0]
+    return SlogdetResult(sign, apply(LOGABSDET, a))
 
 
 @implements(np.linalg.cholesky)
 def cholesky(a, /, *, upper=False):
-    """The lower factor L of sym(A) = L L^T (upper=True: L^T)."""
+    """The lower factor L of herm(A) = L L^H (upper=True: L^H)."""
     _square("numpy.linalg.cholesky", a)
     factor = apply(CHOLESKY, a)
-    return mT(factor) if upper else factor
+    return mH(factor) if upper else factor
 
 
 # --- symmetric eigendecomposition ---------------------------------------------------
@@ -300,7 +350,7 @@ def cholesky(a, /, *, upper=False):
 # eigenvectors V (..., n, n), as (..., n + 1, n); eigh() takes them apart with
 # getitem (linear), so both share one decomposition and one tape record.
 def _eigh(a):
-    w, v = np.linalg.eigh(0.5 * (a + np.swapaxes(a, -1, -2)))
+    w, v = np.linalg.eigh(herm_part(a))
     return np.concatenate([w[..., None, :], v], axis=-2)
 
 
@@ -313,29 +363,30 @@ def _eigen_gaps(w):
 
 
 def _parts(packed):
+    """(w, V) of a packed eigendecomposition (w real, packed with a complex V or not)."""
     from .shape import getitem
-    return getitem(packed, (Ellipsis, 0, slice(None))), getitem(packed, (Ellipsis, slice(1, None), slice(None)))
+    return real(getitem(packed, (Ellipsis, 0, slice(None)))), getitem(packed, (Ellipsis, slice(1, None), slice(None)))
 
 
 def _eigh_jvp(tangents, out, a):
-    # M = V^T dS V:  dw = diag M,  dV = V (F * M)   (dS = sym(dA))
+    # M = V^H dS V:  dw = Re diag M,  dV = V (F * M)   (dS = herm(dA))
     w, v = _parts(out)
-    m = matmul(matmul(mT(v), sym(tangents[0])), v)
-    dw = diagonal(m, 0, -2, -1)
+    m = matmul(matmul(mH(v), herm(tangents[0])), v)
+    dw = real(diagonal(m, 0, -2, -1))
     dv = matmul(v, mul(_eigen_gaps(w), m))
     from .shape import concatenate
     return concatenate([reshape(dw, shape_of(dw)[:-1] + (1, -1)), dv], axis=-2)
 
 
 def _eigh_vjp(ct, argnum, out, a):
-    # A_bar = sym(V (diag(w_bar) + F * (V^T V_bar)) V^T)
+    # A_bar = herm(conj(V) (diag(Re w_bar) + F * (V^T V_bar)) V^T)
     w, v = _parts(out)
     w_bar, v_bar = _parts(ct)
     n = shape_of(w)[-1]
     inner = mul(reshape(w_bar, shape_of(w_bar)[:-1] + (1, -1)), np.eye(n))
     if np.any(strip(v_bar)):      # eigenvalues only (eigvalsh): no 0 * inf at repeated eigenvalues
         inner = add(inner, mul(_eigen_gaps(w), matmul(mT(v), v_bar)))
-    return sym(matmul(matmul(v, inner), mT(v)))
+    return herm(matmul(matmul(conj(v), inner), mT(v)))
 
 
 def _eigh_twin(a):
@@ -354,7 +405,7 @@ EighResult = collections.namedtuple("EighResult", "eigenvalues eigenvectors")
 
 @implements(np.linalg.eigh)
 def eigh(a, UPLO="L"):
-    """Eigenvalues (ascending) and eigenvectors of sym(A) (jnp.linalg.eigh's
+    """Eigenvalues (ascending, real) and eigenvectors of herm(A) (jnp.linalg.eigh's
     default; NumPy reads one triangle). At repeated eigenvalues the
     eigenvectors' derivative is inf/nan, as in JAX; the eigenvalues' is finite."""
     _square("numpy.linalg.eigh", a)
