@@ -334,3 +334,14 @@ def test_numpy_2_array_api_spellings_in_np_linalg():
                 + np.sum(np.linalg.diagonal(y, offset=-1) ** 3) + np.sum(np.linalg.outer(x[0, 0], y[0, 0]) ** 2)
                 + np.linalg.tensordot(x, y, axes=((1, 2), (2, 1))).sum() ** 2 + np.sum(np.linalg.vecdot(x, x) ** 2))
     both_engines_match_jax(f, lambda x, y: f(x, y, jnp), a, b, argnums=(0, 1))
+
+
+def test_complex_matrices_are_refused_where_no_complex_rule_exists():
+    # svd, qr, pinv, lstsq, cond and scipy's expm/sqrtm/lu_factor have real rules only: a complex
+    # matrix is refused by name, never differentiated as if it were real
+    z = np.eye(2) + 1j * np.ones((2, 2))
+    for call, name in ((lambda a: np.sum(np.abs(np.linalg.svd(a, compute_uv=False))), "numpy.linalg.svd"),
+                       (lambda a: np.sum(np.abs(np.linalg.qr(a)[1])), "numpy.linalg.qr"),
+                       (lambda a: np.sum(np.abs(np.linalg.pinv(a))), "numpy.linalg.pinv")):
+        with pytest.raises(UnsupportedFunction, match=rf"{name} on real matrices only"):
+            reverse.grad(call)(z)
