@@ -18,6 +18,7 @@ import linecache
 import os
 import re
 import sys
+import types
 
 from .errors import PACKAGE, LostDerivative
 
@@ -29,13 +30,16 @@ def _in_library(frame):
 
 
 def _frames():
-    """(the user's frame, the library function it called or None)."""
-    frame, entry = sys._getframe(2), None
+    """(the user's frame, the library function it called or None): the
+    outermost library frame with a public name, so that a decorator's wrapper
+    (scipy.linalg.svd's) gives way to the function it wraps."""
+    frame, entries = sys._getframe(2), []
     while frame is not None and _in_library(frame):
         if not os.path.abspath(frame.f_code.co_filename).startswith(PACKAGE):
-            entry = frame
+            entries.append(frame)
         frame = frame.f_back
-    return frame, entry
+    named = [entry for entry in entries if _public_module(entry) is not None]
+    return frame, (named or entries or [None])[-1]
 
 
 @functools.lru_cache(maxsize=256)
@@ -43,19 +47,39 @@ def _instructions(code):
     return {instruction.offset: instruction.opname for instruction in dis.get_instructions(code)}
 
 
+def _function(entry):
+    """(module name, function name) of the frame's function; for a decorator's
+    wrapper (scipy.linalg.svd's), of the function it wraps, found among the
+    frame's closure variables."""
+    name, module = entry.f_code.co_name, entry.f_globals.get("__name__", "")
+    if name == "wrapper":
+        wrapped = [v for v in entry.f_locals.values() if isinstance(v, types.FunctionType)]
+        if wrapped:
+            return wrapped[0].__module__, wrapped[0].__name__
+    return module, name
+
+
+def _public_module(entry):
+    """The public module that offers the frame's function (numpy._core.fromnumeric
+    -> numpy), or None."""
+    module, name = _function(entry)
+    parts = [part for part in module.split(".") if not part.startswith("_")]
+    for end in range(len(parts), 0, -1):
+        public = sys.modules.get(".".join(parts[:end]))
+        if public is not None and hasattr(public, name):
+            return ".".join(parts[:end])
+    return None
+
+
 def _public_name(entry):
     """The library function as the user called it: numpy.mean,
     numpy.linalg.norm, scipy.stats.norm.logpdf, scipy.special.logsumexp."""
-    name = entry.f_code.co_name
-    parts = [part for part in entry.f_globals.get("__name__", "").split(".") if not part.startswith("_")]
+    module, name = _function(entry)
+    parts = [part for part in module.split(".") if not part.startswith("_")]
     distribution = getattr(entry.f_locals.get("self"), "name", None)    # scipy.stats' distributions
     if parts[:2] == ["scipy", "stats"] and isinstance(distribution, str):
         return f"scipy.stats.{distribution}.{name}"
-    for end in range(len(parts), 0, -1):      # the public module that offers it: numpy._core.fromnumeric -> numpy
-        module = sys.modules.get(".".join(parts[:end]))
-        if module is not None and hasattr(module, name):
-            return f"{'.'.join(parts[:end])}.{name}"
-    return f"{'.'.join(parts)}.{name}"
+    return f"{_public_module(entry) or '.'.join(parts)}.{name}"
 
 
 def _drop_in(name):
@@ -69,6 +93,8 @@ def _drop_in(name):
         target = getattr(target, part, None)
         if target is None:
             return None
+    if not getattr(target, "__module__", "").startswith("modes."):    # SciPy's own, handed through
+        return None
     return "modes." + name
 
 

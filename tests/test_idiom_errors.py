@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.signal
 import scipy.special
 import scipy.stats
@@ -95,6 +96,14 @@ def conv_with_scipy(w):
     return np.sum(scipy.signal.convolve(w[0], w[1]))
 
 
+def nuclear_norm_with_scipy(w):
+    return np.sum(scipy.linalg.svd(w, compute_uv=False))       # a decorated SciPy function
+
+
+def projection_with_scipy(w):
+    return np.sum(scipy.linalg.qr(w.T)[0])                     # no drop-in: none is offered
+
+
 # (function, the text on the line the error points at, what the message must say)
 CASES = [
     (svm_loss_naive, "losses[i] = np.sum(margins)",
@@ -111,6 +120,9 @@ CASES = [
      r"scipy\.stats\.norm\.logpdf turns .*drop-in instead: modes\.scipy\.stats\.norm\.logpdf \(from modes\.scipy import stats\)"),
     (logsumexp_with_scipy, "scipy.special.logsumexp", r"drop-in instead: modes\.scipy\.special\.logsumexp"),
     (conv_with_scipy, "scipy.signal.convolve", r"drop-in instead: modes\.scipy\.signal\.convolve"),
+    (nuclear_norm_with_scipy, "scipy.linalg.svd",
+     r"scipy\.linalg\.svd turns .*drop-in instead: modes\.scipy\.linalg\.svd \(from modes\.scipy import linalg\)"),
+    (projection_with_scipy, "scipy.linalg.qr", r"scipy\.linalg\.qr turns .*fwdrev has no drop-in for it"),
 ]
 
 

@@ -262,3 +262,18 @@ def test_other_scipy_linalg_names_are_scipys_own():
     assert linalg.svd is scipy.linalg.svd and linalg.LinAlgError is scipy.linalg.LinAlgError
     with pytest.raises(LostDerivative, match="the derivative would be lost"):
         reverse.grad(lambda a: np.sum(linalg.svd(a)[1]))(TRI)
+
+
+@pytest.mark.parametrize("engine", [reverse.grad, forward.grad], ids=["reverse", "forward"])
+def test_svd_under_its_scipy_name_against_jax(engine):
+    # a rank-2 approximation's error: the discarded singular values, by scipy's svd and svdvals
+    A = rng.normal(size=(5, 3))
+
+    def loss(a):
+        U, s, Vh = linalg.svd(a, full_matrices=False)
+        return np.sum((a - (U[:, :2] * s[:2]) @ Vh[:2]) ** 2) + np.sum(linalg.svdvals(a) ** 3)
+
+    def loss_jax(a):
+        U, s, Vh = jsl.svd(a, full_matrices=False)
+        return jnp.sum((a - (U[:, :2] * s[:2]) @ Vh[:2]) ** 2) + jnp.sum(jnp.linalg.svdvals(a) ** 3)
+    np.testing.assert_allclose(engine(loss)(A), jax.grad(loss_jax)(A), rtol=1e-10, atol=1e-12)

@@ -18,6 +18,7 @@ __getattr__): on a box it is refused with the function's name.
 import numpy as np
 import scipy.linalg as _scipy_linalg
 
+from ..ops import decompositions as _decompositions
 from ..ops import factorizations as _factorizations
 from ..ops import matrixfunctions as _functions
 from ..ops.factorizations import mT, real_only, triangular_solve
@@ -29,7 +30,8 @@ inv, det = _factorizations.inv, _factorizations.det
 expm, sqrtm, lu_factor = _functions.expm, _functions.sqrtm, _functions.lu_factor
 
 __all__ = ["solve_triangular", "cho_factor", "cho_solve", "lu_factor", "lu_solve", "expm", "sqrtm",
-           "solve_sylvester", "block_diag", "inv", "solve", "det", "cholesky", "eigh", "eigvalsh", "norm"]
+           "solve_sylvester", "block_diag", "inv", "solve", "det", "cholesky", "eigh", "eigvalsh", "norm",
+           "svd", "svdvals"]
 
 
 def __getattr__(name):
@@ -106,6 +108,15 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     real_only("scipy.linalg.solve", a, b)
     columns, back = _as_matrix(b)
     return back(_factorizations.solve_matrix(mT(a) if transposed else a, columns))
+
+
+def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True, lapack_driver="gesdd"):
+    """U, s, Vh as np.linalg.svd gives them (the LAPACK driver picks the algorithm, not the result)."""
+    return _decompositions.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+
+
+def svdvals(a, overwrite_a=False, check_finite=True):
+    return _decompositions.svdvals(a)
 
 
 def solve_sylvester(a, b, q):
