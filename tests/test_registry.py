@@ -156,9 +156,10 @@ def test_batched_rules_equal_one_direction_at_a_time(name, k):
 
 
 # jax.scipy.special has no Bessel functions of real order (only i0, i0e, i1,
-# i1e): these are checked against finite differences alone. odeint's twin is
-# in tests/test_odeint.py.
-NO_JAX_TWIN = {"iv", "ive", "j0", "j1", "jv", "kv", "kve", "y0", "y1", "yn", "yv", "odeint"}
+# i1e): these are checked against finite differences alone. (odeint's twin,
+# JAX's own odeint, is exercised in tests/test_odeint.py and test_workloads.py.)
+# jax.scipy.linalg.sqrtm has no derivative rules: sqrtm is checked by FD alone.
+NO_JAX_TWIN = {"iv", "ive", "j0", "j1", "jv", "kv", "kve", "y0", "y1", "yn", "yv", "sqrtm"}
 
 
 def test_every_op_is_complete():
