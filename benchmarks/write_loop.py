@@ -45,7 +45,7 @@ def conv_backward_naive(dout, x, w, conv_param):
                     window = x_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
                     dw[f] += window * dout[n, f, i, j]
                     dx_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW] += w[f] * dout[n, f, i, j]
-    return dx_pad[:, :, pad:-pad, pad:-pad], dw, db
+    return dx_pad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]], dw, db
 
 
 def loss(x, w, b):

@@ -9,6 +9,7 @@ import numpy
 import pytest
 
 import modes
+from benchmarks import write_loop
 from comparisons import check_backward
 from modes import forward, reverse
 
@@ -44,22 +45,7 @@ def conv_forward_naive(x, w, b, conv_param):
 
 def conv_backward_naive(dout, cache):
     x, w, b, conv_param = cache
-    stride, pad = conv_param['stride'], conv_param['pad']
-    N, F, H_out, W_out = dout.shape
-    _, _, HH, WW = w.shape
-    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='constant')
-    dx_pad = np.zeros_like(x_pad)
-    dw = np.zeros_like(w)
-    db = np.sum(dout, axis=(0, 2, 3))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = x_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
-                    dw[f] += window * dout[n, f, i, j]
-                    dx_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW] += w[f] * dout[n, f, i, j]
-    dx = dx_pad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
-    return dx, dw, db
+    return write_loop.conv_backward_naive(dout, x, w, conv_param)    # (the benchmark's: CS231n's loops)
 
 
 def max_pool_forward_naive(x, pool_param):
