@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import __main__ as cli  # noqa: E402
-from benchmarks import flops, gradbench_tools, output, rosenbrock, suite, tanh_jacobian, timing, two_layer_net, write_loop  # noqa: E402
+from benchmarks import flops, gradbench, gradbench_tools, output, rosenbrock, suite, tanh_jacobian, timing, two_layer_net, write_loop  # noqa: E402
 from benchmarks.workloads import Case  # noqa: E402
 
 SMALL = {
@@ -42,6 +42,14 @@ def test_every_benchmark_has_a_target_row():
         for build in SMALL.values():
             for benchmark in build():
                 assert any(pair.target is not None for pair in benchmark.pairs)
+
+
+def test_gradbench_targets_are_issue_20s():
+    from reports.gradbench.ratios import PUBLISHED
+    # <= PyTorch's ratio and <= 2 x the C++ one; ode (its C++ gradient skips the solver): 2 x JAX's
+    expected = {"lse": 2.24, "llsq": 4.1, "det": 16.0, "ode": 5.14, "gmm": 3.47, "kmeans": 2.7, "lstm": 2.7,
+                "ba": 15.4, "ht": None}
+    assert {name: gradbench.target(name, PUBLISHED) for name in expected} == pytest.approx(expected)
 
 
 def test_a_wrong_contender_is_caught():

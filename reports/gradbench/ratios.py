@@ -195,7 +195,7 @@ def _dimensions(name, size):
     }[name](*(size if isinstance(size, tuple) else (size,)))
 
 
-def _passes(name, mode, size):
+def directions(name, mode, size):
     """Directions one derivative carries: all inputs' in forward mode; in
     reverse mode one cotangent row, except ht's Jacobian (3 c rows)."""
     if mode == "forward":
@@ -205,7 +205,7 @@ def _passes(name, mode, size):
 
 def work(name, mode, size):
     """What a derivative's time grows with: primal work times its directions."""
-    return _dimensions(name, size)[1] * _passes(name, mode, size)
+    return _dimensions(name, size)[1] * directions(name, mode, size)
 
 
 MAX_ELEMENTS = 1.25e8      # 1 GiB per array: a derivative that would build a larger one is not run
@@ -215,8 +215,8 @@ def peak_elements(name, mode, size):
     """About the largest array a derivative builds: the primal's largest
     intermediate times the directions of one forward pass (or the rows of one
     batched backward pass), as the engines' default chunks choose them."""
-    directions = _passes(name, mode, size)
-    return _dimensions(name, size)[2] * min(directions, max(1, 2 ** 23 // directions))
+    carried = directions(name, mode, size)
+    return _dimensions(name, size)[2] * min(carried, max(1, 2 ** 23 // carried))
 
 
 def predict(history, at):
@@ -250,7 +250,8 @@ def measure(cases, modes=MODES, samples=5, progress=None, give_up=None):
             history = []
             for size, description, input in inputs:
                 row = dict(mode=mode, eval=name, workload=description, function=derivative_name,
-                           primal=math.nan, derivative=math.nan, ratio=math.nan, predicted=math.nan, why="")
+                           directions=directions(name, mode, size), primal=math.nan, derivative=math.nan,
+                           ratio=math.nan, predicted=math.nan, why="")
                 peak = peak_elements(name, mode, size)
                 if give_up is not None and history and (history[-1][1] > give_up or peak > MAX_ELEMENTS):
                     row.update(predicted=predict(history, work(name, mode, size)),
