@@ -129,10 +129,11 @@ class CountingF:
 
 def primal_flops(instance):
     """f's flops by the cost model: counted while the tape records f (every
-    operation that depends on x; constants built inside f are not counted)."""
+    operation that depends on x; constants built inside f are not counted).
+    NaN where the cost model misses part of f's work (odeint's solver)."""
     with modes.count_flops() as counter:
         reverse.vjp(instance.f, instance.x)
-    return counter.total
+    return math.nan if counter.partial else counter.total
 
 
 def tape_bytes(instance, method, cache):
@@ -176,7 +177,7 @@ def measure(method, instance, settings, f_flops, tape_cache):
         return row, None
     row["f_calls"] = counting.calls
     if method.engine in ("fwdrev", "numpy"):
-        row["flops"] = counter.total if method.engine == "fwdrev" else f_flops
+        row["flops"] = (math.nan if counter.partial else counter.total) if method.engine == "fwdrev" else f_flops
     elif method.engine == "fd":
         row["flops"] = counting.calls * f_flops
     row["tape_bytes"] = tape_bytes(instance, method, tape_cache)
