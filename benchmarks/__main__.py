@@ -16,7 +16,7 @@ from . import blas
 
 blas.pin_one_thread()    # before NumPy loads: see blas.py
 
-from . import (flops, gradbench, gradbench_tools, output, rosenbrock, suite, tanh_jacobian,  # noqa: E402
+from . import (flops, gradbench, gradbench_tools, output, overhead, rosenbrock, suite, tanh_jacobian,  # noqa: E402
                two_layer_net, workloads, write_loop)
 
 SAMPLES = {"full": 41, "quick": 7}
@@ -44,6 +44,7 @@ BENCHMARKS = {
     "rosenbrock": timed(rosenbrock.build),
     "tanh_jacobian": timed(tanh_jacobian.build),
     "write_loop": timed(write_loop.build),
+    "overhead": overhead.rows,
     "flops": flop_rows,
     "gradbench": lambda samples: gradbench.rows(max(3, samples // 4)),
     "gradbench_tools": timed(gradbench_tools.build),

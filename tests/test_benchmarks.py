@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import __main__ as cli  # noqa: E402
-from benchmarks import flops, gradbench, gradbench_tools, output, rosenbrock, suite, tanh_jacobian, timing, two_layer_net, write_loop  # noqa: E402
+from benchmarks import flops, gradbench, gradbench_tools, output, overhead, rosenbrock, suite, tanh_jacobian, timing, two_layer_net, write_loop  # noqa: E402
 from benchmarks.workloads import Case  # noqa: E402
 
 SMALL = {
@@ -35,6 +35,11 @@ def test_all_contenders_return_the_same_gradient(name):
             suite.check(benchmark)
             timed = {label for pair in benchmark.pairs for label in (pair.contender, pair.baseline)}
             assert timed <= set(benchmark.contenders)
+
+
+def test_the_overhead_row_says_the_bookkeeping_per_op():
+    (row,) = overhead.rows(samples=3)       # (checks reverse.grad against the closed form first)
+    assert row.target is None and "us" in row.note and row.contender_value > row.baseline_value
 
 
 def test_every_benchmark_has_a_target_row():
