@@ -19,12 +19,7 @@ jax = pytest.importorskip("jax")
 jnp = jax.numpy
 
 
-@pytest.fixture(autouse=True)
-def jax_in_double_precision():
-    """JAX's twins run in float64 as ours do; scoped to each test, so that no
-    other test file finds JAX's global precision changed."""
-    with jax.enable_x64(True):
-        yield
+pytestmark = pytest.mark.usefixtures("jax_in_double_precision")
 
 rng = np.random.default_rng(15)
 X = rng.uniform(-2, 2, (3, 4))          # a matrix

@@ -41,10 +41,7 @@ RTOL = ATOL = 1e-10
 ERROR_GROWTH = 100.0
 
 
-@pytest.fixture(autouse=True)
-def jax_in_double_precision():
-    with jax.enable_x64(True):
-        yield
+pytestmark = pytest.mark.usefixtures("jax_in_double_precision")
 
 
 def assert_within_solver_accuracy(ours, expected, solvers=1):
