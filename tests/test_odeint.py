@@ -140,6 +140,9 @@ def test_linear_system_jacobians_match_expm(mode):
     assert_within_solver_accuracy(d_A, expm_derivative_in_A(A, Y0, t))
 
 
+# ~30 s (check_grads through two adaptive solvers): make test-full; make test checks the
+# same system against expm above and JAX's odeint on Lotka-Volterra below
+@pytest.mark.full
 def test_linear_system_check_grads_against_jax_odeint_and_the_adjoint_test():
     # check_grads with JAX's own odeint as the twin, rtol the bound above for two
     # solvers. JAX's odeint has a custom VJP only (jax.jvp refuses it), so JAX checks
