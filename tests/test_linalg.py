@@ -274,6 +274,9 @@ def test_log_abs_det_of_a_complex_matrix_and_its_sign():
     np.testing.assert_allclose(d_sign, 3j * np.linalg.slogdet(CA)[0], rtol=1e-12)
 
 
+# ~20 s (nested derivatives of three complex ops): make test-full; make test checks the same
+# ops' complex rules in test_registry and test_property_registry
+@pytest.mark.full
 def test_complex_det_inv_and_solve_of_a_stack():
     stack = STACK + 1j * rng.uniform(-1, 1, STACK.shape)
     f = lambda a, b, np=np: np.sum(np.abs(np.linalg.inv(a) @ np.linalg.solve(a, b)) ** 2) + np.real(np.sum(np.linalg.det(a)))
