@@ -183,6 +183,8 @@ def test_instruction_counting_programs_run_and_the_report_parses():
         instructions.collected("valgrind: command not found")
 
 
+# two runs under valgrind, ~3 min: make test-full (make test runs the programs above, uncounted)
+@pytest.mark.full
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="counting instructions needs valgrind (Debian package valgrind), which this machine lacks")
 def test_instruction_counts_repeat_exactly_enough_to_compare_one_change():
     # the point of the tool: with the pinned environment two runs of the same

@@ -26,10 +26,7 @@ Z = np.array([1 + 2j, 3 - 1j, -0.5 + 0.25j])          # a complex parameter vect
 DZ = np.array([0.5 - 1j, -2 + 0.5j, 1 + 1j])          # a complex tangent
 
 
-@pytest.fixture(autouse=True)
-def jax_in_double_precision():
-    with jax.enable_x64(True):
-        yield
+pytestmark = pytest.mark.usefixtures("jax_in_double_precision")
 
 
 def same(ours, theirs):

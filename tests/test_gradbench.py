@@ -328,8 +328,7 @@ def test_lstm(mode):
 
 # particle and saddle: the values their evals validate against, in all four pairings.
 # Each pairing takes 8-40 s here (nested descent in Python), so they run with the full profile.
-full_only = pytest.mark.skipif(__import__("os").environ.get("FWDREV_HYPOTHESIS_PROFILE") != "full",
-                               reason="nested descents take minutes: FWDREV_HYPOTHESIS_PROFILE=full")
+full_only = pytest.mark.full
 
 
 @full_only

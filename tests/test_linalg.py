@@ -20,10 +20,7 @@ jax = pytest.importorskip("jax")
 jnp = jax.numpy
 
 
-@pytest.fixture(autouse=True)
-def jax_in_double_precision():
-    with jax.enable_x64(True):
-        yield
+pytestmark = pytest.mark.usefixtures("jax_in_double_precision")
 
 
 rng = np.random.default_rng(17)
@@ -104,6 +101,71 @@ def test_solve_with_a_vector_a_matrix_and_a_stack():
     check(lambda a, b: np.sum(np.sin(np.linalg.solve(a, b))), A, B, order=2)
     check(lambda a, b: np.sum(np.linalg.solve(a, b) ** 2), STACK, B)
     check(lambda a, b: np.sum(np.linalg.solve(a, b) ** 2), A, rng.uniform(-1, 1, (4, 3, 2)))
+
+
+# --- many directions through one factorization -----------------------------------------
+# A Jacobian of K columns (forward) or rows (reverse) carries K directions per
+# pass. While A is a constant of the pass, the K directions of the right-hand
+# side are K more columns of one solve: A is factored once per pass, not K times.
+@pytest.fixture
+def systems_solved(monkeypatch):
+    """Counts the matrices LAPACK factors (np.linalg.solve) or solves against
+    (scipy.linalg.solve_triangular) under fwdrev's solve ops: a stack of five
+    counts five, a matrix with any number of right-hand-side columns one."""
+    import scipy.linalg
+    counts = {"solve": 0, "solve_triangular": 0}
+
+    def counting(name, function):
+        def call(a, b, **kwargs):
+            counts[name] += int(np.prod(np.broadcast_shapes(np.shape(a)[:-2], np.shape(b)[:-2]), dtype=int))
+            return function(a, b, **kwargs)
+        return call
+    solve_op = modes.registry.REGISTRY["solve"]
+    monkeypatch.setattr(solve_op, "impl", counting("solve", solve_op.impl))
+    monkeypatch.setattr(scipy.linalg, "solve_triangular", counting("solve_triangular", scipy.linalg.solve_triangular))
+    return counts
+
+
+@pytest.mark.parametrize("a, b", [(A, B), (A, B[:, 0]), (STACK, B), (A, rng.uniform(-1, 1, (4, 3, 2)))],
+                         ids=["matrix", "vector", "stack_of_A", "stack_of_B"])
+def test_jacobian_of_a_solve_in_its_right_hand_side_matches_jax(a, b):
+    f = lambda b: np.sin(np.linalg.solve(a, b))
+    expected = jax.jacfwd(lambda b: jnp.sin(jnp.linalg.solve(a, b)))(b)
+    np.testing.assert_allclose(forward.jacobian(f)(b), expected, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(reverse.jacobian(f)(b), expected, rtol=1e-10, atol=1e-13)
+
+
+def test_gp_loss_jacobian_in_hyperparameters_and_inputs_matches_jax():
+    f = lambda theta, np=np: gp_nll(theta[0], theta[1], theta[2:], Y_TRAIN, np=np)
+    theta = np.concatenate([[0.1, -0.2], X_TRAIN])
+    expected = jax.jacfwd(lambda t: f(t, np=jnp))(theta)
+    np.testing.assert_allclose(forward.jacobian(f)(theta), expected, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(reverse.jacobian(f)(theta), expected, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("a", [A, STACK], ids=["matrix", "stack"])
+def test_a_jacobian_factors_A_once_per_pass_not_once_per_direction(a, systems_solved):
+    f = lambda b: np.linalg.solve(a, b) ** 2
+    b = rng.uniform(-1, 1, (3, 4))
+    forward.jvp(f, (b,), (np.ones_like(b),))                         # one direction: the primal and one tangent
+    one_direction = dict(systems_solved)
+    assert one_direction["solve"] == 2 * len(a.reshape(-1, 3, 3))   # each matrix of A factored twice
+    # all columns (12 directions) or all rows (12 or 60) of the Jacobian in one pass
+    for jacobian, directions in ((forward.jacobian, b.size), (reverse.jacobian, f(b).size)):
+        systems_solved.update(solve=0)
+        jacobian(f, chunk=directions)(b)
+        assert systems_solved["solve"] == one_direction["solve"]
+
+
+def test_a_gp_loss_jacobian_factors_as_often_as_one_direction_does(systems_solved):
+    f = lambda theta: gp_nll(theta[0], theta[1], theta[2:], Y_TRAIN)
+    theta = np.concatenate([[0.1, -0.2], X_TRAIN])                   # 8 directions
+    forward.jvp(f, (theta,), (np.ones_like(theta),))
+    one_direction = dict(systems_solved)
+    assert one_direction["solve"] > 0 and one_direction["solve_triangular"] > 0   # Cholesky's rule solves with L
+    systems_solved.update(solve=0, solve_triangular=0)
+    forward.jacobian(f, chunk=8)(theta)
+    assert systems_solved == one_direction
 
 
 def test_cholesky_of_an_spd_matrix_and_its_upper_form():
@@ -212,6 +274,9 @@ def test_log_abs_det_of_a_complex_matrix_and_its_sign():
     np.testing.assert_allclose(d_sign, 3j * np.linalg.slogdet(CA)[0], rtol=1e-12)
 
 
+# ~20 s (nested derivatives of three complex ops): make test-full; make test checks the same
+# ops' complex rules in test_registry and test_property_registry
+@pytest.mark.full
 def test_complex_det_inv_and_solve_of_a_stack():
     stack = STACK + 1j * rng.uniform(-1, 1, STACK.shape)
     f = lambda a, b, np=np: np.sum(np.abs(np.linalg.inv(a) @ np.linalg.solve(a, b)) ** 2) + np.real(np.sum(np.linalg.det(a)))

@@ -16,10 +16,7 @@ from modes import forward, reverse
 jax = pytest.importorskip("jax")
 
 
-@pytest.fixture(autouse=True)
-def jax_in_double_precision():
-    with jax.enable_x64(True):
-        yield
+pytestmark = pytest.mark.usefixtures("jax_in_double_precision")
 
 
 rng = numpy.random.default_rng(231)

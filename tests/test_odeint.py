@@ -41,10 +41,7 @@ RTOL = ATOL = 1e-10
 ERROR_GROWTH = 100.0
 
 
-@pytest.fixture(autouse=True)
-def jax_in_double_precision():
-    with jax.enable_x64(True):
-        yield
+pytestmark = pytest.mark.usefixtures("jax_in_double_precision")
 
 
 def assert_within_solver_accuracy(ours, expected, solvers=1):
@@ -143,6 +140,9 @@ def test_linear_system_jacobians_match_expm(mode):
     assert_within_solver_accuracy(d_A, expm_derivative_in_A(A, Y0, t))
 
 
+# ~30 s (check_grads through two adaptive solvers): make test-full; make test checks the
+# same system against expm above and JAX's odeint on Lotka-Volterra below
+@pytest.mark.full
 def test_linear_system_check_grads_against_jax_odeint_and_the_adjoint_test():
     # check_grads with JAX's own odeint as the twin, rtol the bound above for two
     # solvers. JAX's odeint has a custom VJP only (jax.jvp refuses it), so JAX checks

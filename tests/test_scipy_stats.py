@@ -23,10 +23,7 @@ from modes.errors import UnsupportedFunction
 jax = pytest.importorskip("jax")
 
 
-@pytest.fixture(autouse=True)
-def jax_in_double_precision():
-    with jax.enable_x64(True):
-        yield
+pytestmark = pytest.mark.usefixtures("jax_in_double_precision")
 
 
 rng = np.random.default_rng(18)

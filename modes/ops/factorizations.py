@@ -54,7 +54,7 @@ from .complex import conj, imag, real
 from .elementwise import add, mul, neg, sub
 from .linalg import matmul
 from .reductions import sum as sum_
-from .shape import align_batched, diagonal, reshape, swapaxes
+from .shape import align_batched, diagonal, moveaxis, reshape, swapaxes
 
 
 def _jnp():
@@ -123,10 +123,28 @@ def stacked_batch(op):
     return batch
 
 
-def _op(name, impl, jvp, vjp, jax, cost, examples, saves=("args", "out"), nondiff=()):
+def right_hand_side_batch(op):
+    """Batched (co)tangents of a solve op(A, B): while A is not batched, the K
+    directions of B are K m more right-hand-side columns of ONE solve, so A is
+    factored once per pass, not K times: (K, ..., n, m) -> (..., n, K m), solve,
+    and back. A batched A is a stack of K systems (stacked_batch)."""
+    stacked = stacked_batch(op)
+
+    def batch(args, flags, **params):
+        if flags[0]:
+            return stacked(args, flags, **params)
+        a, b = args
+        shape = shape_of(b)                                                        # (K, ..., n, m)
+        columns = reshape(moveaxis(b, 0, -2), shape[1:-1] + (shape[0] * shape[-1],))
+        x = apply(op, a, columns, **params)                                        # (..., n, K m)
+        return moveaxis(reshape(x, shape_of(x)[:-1] + (shape[0], shape[-1])), -2, 0)
+    return batch
+
+
+def _op(name, impl, jvp, vjp, jax, cost, examples, saves=("args", "out"), nondiff=(), batch=stacked_batch):
     op = register(Op(name, impl, jvp=jvp, vjp=vjp, jax=jax, cost=cost, examples=examples, saves=saves,
                      nondiff=nondiff))
-    op.batch = stacked_batch(op)
+    op.batch = batch(op)
     return op
 
 
@@ -191,7 +209,7 @@ def _solve_cost(out, a, b):
 
 
 SOLVE = _op("solve", np.linalg.solve, _solve_jvp, _solve_vjp,
-            jax=lambda a, b: _jnp().linalg.solve(a, b), cost=_solve_cost,
+            jax=lambda a, b: _jnp().linalg.solve(a, b), cost=_solve_cost, batch=right_hand_side_batch,
             examples=lambda rng: [((general(rng, 3, 3), rng.uniform(-1, 1, (3, 2))), {}),
                                   ((general(rng, 2, 3, 3), rng.uniform(-1, 1, (3, 1))), {}),
                                   ((general(rng, 3, 3), rng.uniform(-1, 1, (2, 3, 2))), {}),
@@ -238,6 +256,7 @@ def _trisolve_twin(a, b, lower, unit_diagonal):
 
 
 TRISOLVE = _op("solve_triangular", _trisolve, _trisolve_jvp, _trisolve_vjp, jax=_trisolve_twin,
+               batch=right_hand_side_batch,
                cost=lambda out, a, b, lower, unit_diagonal: shape_of(a)[-1] ** 2 * shape_of(out)[-1]
                * stack_count(shape_of(out)),                                       # n^2 k per matrix
                examples=lambda rng: [((general(rng, 3, 3), rng.uniform(-1, 1, (3, 2))),
