@@ -97,11 +97,15 @@ EXPM = _op("expm", scipy.linalg.expm,
 
 # --- the Sylvester equation A X + X B = Q --------------------------------------------
 def _sylvester_impl(a, b, q):
+    # one dtype for all three: SciPy's solve_sylvester takes a real B's real Schur form (quasi-triangular)
+    # into the complex triangular solver when A is complex, and returns a wrong X
+    dtype = np.result_type(a, b, q, 1.0)
+    a, b, q = (np.asarray(x, dtype) for x in (a, b, q))
     if a.ndim == 2 and b.ndim == 2 and q.ndim == 2:
         return scipy.linalg.solve_sylvester(a, b, q)
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2])
     a, b, q = (np.broadcast_to(x, shape + x.shape[-2:]) for x in (a, b, q))
-    out = np.empty(shape + q.shape[-2:], np.result_type(a, b, q, 1.0))
+    out = np.empty(shape + q.shape[-2:], dtype)
     for i in np.ndindex(*shape):
         out[i] = scipy.linalg.solve_sylvester(a[i], b[i], q[i])
     return out
