@@ -16,6 +16,7 @@ import os
 
 import numpy as np
 import pytest
+import scipy.linalg
 
 from comparisons import check_grads
 import modes
@@ -474,3 +475,16 @@ def test_hessian_of_a_real_parameterised_complex_spectral_loss():
                 + np.sum(np.abs(np.linalg.pinv(a)) ** 2))
     p = np.array([0.3, -0.2])
     np.testing.assert_allclose(modes.hessian(loss)(p), jax.jit(jax.hessian(lambda p: loss(p, jnp)))(p), rtol=1e-9)
+
+
+def test_complex_hermitian_matrix_function_through_eigh():
+    """f(S) = V diag(exp(w)) V^H of a complex Hermitian S = herm(A): independent of the
+    eigenvectors' phases, so it is comparable with JAX and equals expm(S)."""
+    def heat(a, np=np):
+        w, v = np.linalg.eigh(a)
+        f_s = (v * np.exp(0.3 * w)) @ np.conj(v.T)
+        return np.sum(np.abs(f_s[:, 0]) ** 2) + np.real(np.trace(f_s @ CSQUARE)) + np.sum(np.abs(v) ** 4)
+    s = CSQUARE @ np.conj(CSQUARE.T)
+    w, v = np.linalg.eigh(s)
+    np.testing.assert_allclose((v * np.exp(0.3 * w)) @ np.conj(v.T), scipy.linalg.expm(0.3 * s), rtol=1e-12)
+    same_as_jax(heat, lambda a: heat(a, jnp), s)

@@ -1,4 +1,4 @@
-"""np.linalg's decompositions (qr, svd, eigvals) of real matrices and the
+"""np.linalg's decompositions (qr, svd, eigvals) of real and complex matrices and the
 functions that lower to them (pinv, lstsq, cond) or to other ops
 (matrix_power, multi_dot, tensorinv, tensorsolve), batched over leading axes.
 
@@ -18,6 +18,23 @@ Hessians and nested derivatives work:
     svdvals:      ds = diag(U^T dA V)                    A_bar = U diag(s_bar) V^T
     eigvals:      dw = diag(V^{-1} dA V)                 A_bar = V^{-T} diag(w_bar) V^T  (Seeger et al. 2017)
     pinv:         dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P  (Golub & Pereyra 1973)
+
+Complex matrices, exactly as JAX (ops/complex.py: a cotangent C stands for
+Re sum(C * dA)). The JVPs above hold with conjugate transposes (Q^H, U^H, V^H,
+dA^H, P^H) and with JAX's gauge terms:
+
+    qr:       Omega += i Im diag(C), so R's diagonal stays real (LAPACK's geqrf
+              gives a real diagonal, in NumPy and JAX alike)
+    svd:      ds = Re diag dS,  dU += U i Im diag(dS) S^{-1}  (V's phases fixed;
+              S^{-1} reads 0 where s = 0, as JAX's s_inv)
+    svdvals:  ds = Re diag(U^H dA V)
+    eigvals:  holomorphic, the formulas as written
+    pinv:     dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P
+
+The VJPs are the literature's in the Hermitian pairing Re tr(G^H dA) (qr's
+copyltu(M) with a real diagonal, svd's inner matrix + i Im diag(U^H U_bar) S^{-1}),
+taken to JAX's pairing by `hermitian_pairing`: C = conj G, A_bar = conj(A_bar_H).
+svd returns V's conjugate transpose Vh = V^H (the packed op holds V).
 
 Conventions where the mathematics leaves a choice, JAX's:
 - svd at repeated singular values: F is inf, so the singular vectors'
