@@ -16,8 +16,10 @@ import os
 
 import numpy as np
 import pytest
+import scipy.linalg
 
 from comparisons import check_grads
+import modes
 from modes import forward, reverse
 from modes.errors import UnsupportedFunction
 
@@ -336,12 +338,153 @@ def test_numpy_2_array_api_spellings_in_np_linalg():
     both_engines_match_jax(f, lambda x, y: f(x, y, jnp), a, b, argnums=(0, 1))
 
 
-def test_complex_matrices_are_refused_where_no_complex_rule_exists():
-    # svd, qr, pinv, lstsq, cond and scipy's expm/sqrtm/lu_factor have real rules only: a complex
-    # matrix is refused by name, never differentiated as if it were real
-    z = np.eye(2) + 1j * np.ones((2, 2))
-    for call, name in ((lambda a: np.sum(np.abs(np.linalg.svd(a, compute_uv=False))), "numpy.linalg.svd"),
-                       (lambda a: np.sum(np.abs(np.linalg.qr(a)[1])), "numpy.linalg.qr"),
-                       (lambda a: np.sum(np.abs(np.linalg.pinv(a))), "numpy.linalg.pinv")):
-        with pytest.raises(UnsupportedFunction, match=rf"{name} on real matrices only"):
-            reverse.grad(call)(z)
+# --- complex matrices, exactly as JAX ------------------------------------------------------------
+# same_as_jax: reverse.grad against jax.grad, forward.jvp against jax.jvp along complex directions
+# (values and dtypes, 1e-10 relative), and the gradient differentiated again, forward and reverse.
+# A complex U, V (svd) are unique up to a phase per singular pair: the losses below read only
+# gauge-invariant functions of them (s, |U|^2, U diag(s) V^H, projectors U U^H), which finite
+# differences and JAX agree on whatever phases LAPACK picks. QR of a complex matrix has R's
+# diagonal real in NumPy and JAX alike (Householder, LAPACK's geqrf): Q and R themselves are compared.
+CTALL = rng.uniform(-1, 1, (6, 3)) + 1j * rng.uniform(-1, 1, (6, 3))
+CWIDE = rng.uniform(-1, 1, (3, 5)) + 1j * rng.uniform(-1, 1, (3, 5))
+CSQUARE = STACK[0] + 1j * rng.uniform(-1, 1, (3, 3))
+CSTACK = STACK + 1j * rng.uniform(-1, 1, STACK.shape)
+CB6 = B6 + 1j * rng.uniform(-1, 1, 6)
+
+
+def complex_direction(x):
+    t = rng.uniform(-1, 1, np.shape(x))
+    return t + 1j * rng.uniform(-1, 1, np.shape(x)) if np.iscomplexobj(x) else t
+
+
+def same_as_jax(f, f_jax, *args, second_order=True):
+    """reverse.grad against jax.grad and forward.jvp against jax.jvp along random
+    complex directions, values and dtypes, 1e-10 relative; with second_order, the
+    gradient in the first argument differentiated again (forward over reverse,
+    reverse over reverse) against JAX's, 1e-9. (JAX's side jitted: eagerly, its
+    second derivatives of an SVD take ten seconds here.)"""
+    argnums = tuple(range(len(args)))
+    for ours, theirs in zip(reverse.grad(f, argnums)(*args), jax.jit(jax.grad(f_jax, argnums))(*args)):
+        assert np.result_type(ours) == theirs.dtype
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    tangents = tuple(complex_direction(a) for a in args)
+    ours, theirs = forward.jvp(f, args, tangents)[1], jax.jit(lambda *a: jax.jvp(f_jax, a, tangents)[1])(*args)
+    assert np.result_type(ours) == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+    if not second_order:
+        return
+    g = lambda x: reverse.grad(f)(x, *args[1:])
+    g_jax = lambda x: jax.grad(f_jax)(x, *args[1:])
+    np.testing.assert_allclose(forward.jvp(g, args[:1], tangents[:1])[1],
+                               jax.jit(lambda x: jax.jvp(g_jax, (x,), tangents[:1])[1])(args[0]), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(reverse.vjp(g, args[0])[1](tangents[0])[0],
+                               jax.jit(lambda x: jax.vjp(g_jax, x)[1](tangents[0])[0])(args[0]), rtol=1e-9, atol=1e-12)
+
+
+def test_complex_least_squares_fit_through_lstsq():
+    """Fit x to a complex design: min ||A x - b||^2; lstsq's solution and its
+    residual (real, as NumPy's) in the design and the data, against JAX."""
+    def fit(a, b, np=np):
+        x, residuals, _, _ = np.linalg.lstsq(a, b, rcond=None)
+        return np.sum(np.abs(x) ** 2) + 3 * residuals[0] + np.real(np.sum(x * (0.4 - 0.8j)))
+    def fit_jax(a, b):
+        x = jnp.linalg.lstsq(a, b, rcond=None)[0]
+        return jnp.sum(jnp.abs(x) ** 2) + 3 * jnp.sum(jnp.abs(a @ x - b) ** 2) + jnp.real(jnp.sum(x * (0.4 - 0.8j)))
+    same_as_jax(fit, fit_jax, CTALL, CB6, second_order=False)      # (pinv's second order: below)
+    x, residuals, rank, _ = np.linalg.lstsq(CTALL, CB6, rcond=None)
+    assert rank == 3 and residuals.dtype == np.float64
+    # the residual's gradient in b is 2 conj(b - A x) (JAX's convention: df/dRe - i df/dIm)
+    residual = lambda b: np.linalg.lstsq(CTALL, b, rcond=None)[1][0]
+    np.testing.assert_allclose(reverse.grad(residual)(CB6), 2 * np.conj(CB6 - CTALL @ x), rtol=1e-10)
+    check_program(fit, (CTALL, CB6))
+
+
+def test_nuclear_norm_and_spectral_loss_of_a_complex_matrix():
+    """||A||_* = sum s: its gradient is conj(U V^H) (the Hermitian gradient U V^H,
+    conjugated to JAX's convention); a spectral loss reading s, |U|^2 and the rank-2
+    reconstruction U_2 diag(s_2) V_2^H, all independent of the singular vectors' phases."""
+    nuclear = lambda a: np.sum(np.linalg.svd(a, compute_uv=False))
+    u, s, vh = np.linalg.svd(CTALL, full_matrices=False)
+    np.testing.assert_allclose(reverse.grad(nuclear)(CTALL), np.conj(u @ vh), rtol=1e-10)
+
+    def spectral(a, np=np):
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        rank_two = (u[..., :2] * s[..., None, :2]) @ vh[..., :2, :]
+        return (np.sum(s ** 3) + np.sum(np.abs(u[..., 0]) ** 4) + np.sum(np.abs(vh[..., 1, :]) ** 3)
+                + np.sum(np.abs(a - rank_two) ** 2))
+    same_as_jax(spectral, lambda a: spectral(a, jnp), CWIDE)
+    for a in (CTALL, CSTACK[:2]):
+        same_as_jax(spectral, lambda a: spectral(a, jnp), a, second_order=False)
+    check_program(spectral, (CWIDE,))
+
+
+def test_complex_singular_vectors_have_jaxs_gauge():
+    """d(U diag(s) V^H) along dA is dA itself, and JAX's gauge: V^H dV has a zero
+    diagonal, U^H dU the imaginary diagonal i Im(U^H dA V)_ii / s_i."""
+    t = rng.uniform(-1, 1, CTALL.shape) + 1j * rng.uniform(-1, 1, CTALL.shape)
+    (u, s, vh), (du, ds, dvh) = forward.jvp(lambda a: tuple(np.linalg.svd(a, full_matrices=False)), (CTALL,), (t,))
+    assert ds.dtype == np.float64 and du.dtype == np.complex128
+    np.testing.assert_allclose((du * s) @ vh + (u * ds) @ vh + (u * s) @ dvh, t, atol=1e-12)
+    np.testing.assert_allclose(np.diagonal(vh @ np.conj(dvh.T)), 0, atol=1e-12)
+    expected = 1j * np.imag(np.diagonal(np.conj(u.T) @ t @ np.conj(vh.T))) / s
+    np.testing.assert_allclose(np.diagonal(np.conj(u.T) @ du), expected, atol=1e-12)
+
+
+def test_complex_qr_orthogonalisation_loss():
+    """Orthogonalise complex columns with QR: the projection of T onto their span
+    (Q Q^H T, phase-free) and R's real diagonal, against JAX; Q and R themselves
+    too, since NumPy and JAX take the same (LAPACK's) R with a real diagonal."""
+    target = rng.uniform(-1, 1, (6, 2)) + 1j * rng.uniform(-1, 1, (6, 2))
+    def orthogonalise(a, np=np):
+        q, r = np.linalg.qr(a)
+        return (np.sum(np.abs(target - q @ (np.conj(q.T) @ target)) ** 2) + np.sum(np.log(np.abs(np.diagonal(r))))
+                + np.real(np.sum(q ** 2)) + np.imag(np.sum(r ** 3)))
+    same_as_jax(orthogonalise, lambda a: orthogonalise(a, jnp), CTALL)
+    q, r = np.linalg.qr(CTALL)
+    q_jax, r_jax = jnp.linalg.qr(CTALL)
+    np.testing.assert_allclose(q, q_jax, atol=1e-12)
+    np.testing.assert_allclose(r, r_jax, atol=1e-12)
+    _, (dq, dr) = forward.jvp(lambda a: tuple(np.linalg.qr(a)), (CTALL,), (1j * CTALL,))
+    np.testing.assert_allclose(np.imag(np.diagonal(dr)), 0, atol=1e-12)           # R's diagonal stays real
+    wide = lambda a, np=np: np.sum(np.abs(np.linalg.qr(a)[1]) ** 3) + np.real(np.sum(np.linalg.qr(a)[0] ** 3))
+    same_as_jax(wide, lambda a: wide(a, jnp), CWIDE, second_order=False)
+    check_program(orthogonalise, (CTALL,))
+
+
+def test_complex_pinv_cond_and_eigvals():
+    pinv = lambda a, np=np: np.sum(np.abs(np.linalg.pinv(a)) ** 2) + np.real(np.sum(np.linalg.pinv(a) * (1 - 2j)))
+    same_as_jax(pinv, lambda a: pinv(a, jnp), CTALL)
+    same_as_jax(pinv, lambda a: pinv(a, jnp), CSTACK[:2], second_order=False)
+    for p in (None, "fro"):
+        same_as_jax(lambda a: np.linalg.cond(a, p), lambda a: jnp.linalg.cond(a, p), CSQUARE, second_order=False)
+    # eigvals of a complex matrix: holomorphic, d sum w = tr dA, so the trace's gradient is I
+    spectral = lambda a, np=np: np.sum(np.abs(np.linalg.eigvals(a)) ** 3) + np.real(np.prod(np.linalg.eigvals(a)))
+    same_as_jax(spectral, lambda a: spectral(a, jnp), CSQUARE, second_order=False)      # (second order refused, as JAX)
+    trace = lambda a: np.real(np.sum(np.linalg.eigvals(a)))
+    np.testing.assert_allclose(reverse.grad(trace)(CSQUARE), np.eye(3), atol=1e-12)
+
+
+def test_hessian_of_a_real_parameterised_complex_spectral_loss():
+    """modes.hessian of real parameters p entering a complex matrix
+    A(p) = A0 + p0 E + i p1 F: the nuclear norm, a QR and a pseudo-inverse term, against jax.hessian."""
+    e, f = rng.uniform(-1, 1, (2,) + CTALL.shape)
+    def loss(p, np=np):
+        a = CTALL + p[0] * e + 1j * p[1] * f
+        q, r = np.linalg.qr(a)
+        return (np.sum(np.linalg.svd(a, compute_uv=False)) + np.sum(np.abs(np.diagonal(r)) ** 3)
+                + np.sum(np.abs(np.linalg.pinv(a)) ** 2))
+    p = np.array([0.3, -0.2])
+    np.testing.assert_allclose(modes.hessian(loss)(p), jax.jit(jax.hessian(lambda p: loss(p, jnp)))(p), rtol=1e-9)
+
+
+def test_complex_hermitian_matrix_function_through_eigh():
+    """f(S) = V diag(exp(w)) V^H of a complex Hermitian S = herm(A): independent of the
+    eigenvectors' phases, so it is comparable with JAX and equals expm(S)."""
+    def heat(a, np=np):
+        w, v = np.linalg.eigh(a)
+        f_s = (v * np.exp(0.3 * w)) @ np.conj(v.T)
+        return np.sum(np.abs(f_s[:, 0]) ** 2) + np.real(np.trace(f_s @ CSQUARE)) + np.sum(np.abs(v) ** 4)
+    s = CSQUARE @ np.conj(CSQUARE.T)
+    w, v = np.linalg.eigh(s)
+    np.testing.assert_allclose((v * np.exp(0.3 * w)) @ np.conj(v.T), scipy.linalg.expm(0.3 * s), rtol=1e-12)
+    same_as_jax(heat, lambda a: heat(a, jnp), s)

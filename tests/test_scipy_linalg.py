@@ -225,6 +225,121 @@ def test_solve_sylvester_against_a_kronecker_solve_in_jax():
     check_grads(linalg.solve_sylvester, (a, b, q), jax_twin=kron_twin).raise_if_failed()
 
 
+# --- complex matrices, exactly as JAX ----------------------------------------------------------
+# Complex arguments: check_grads compares each engine with JAX's twin and with central
+# differences on the real and imaginary parts (comparisons.check_grads' default tolerances).
+def hermitian(n):
+    x = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
+    return 0.5 * (x + np.conj(x.T))
+
+
+H = hermitian(3)
+PSI0 = np.array([1.0, 0.0, 0.0], dtype=complex)
+PHI = np.array([0.0, 1.0, 1.0j]) / np.sqrt(2)
+
+
+def fidelity(t, h, expm=linalg.expm, xp=np):
+    """|<phi| e^{-i H t} |psi0>|^2: the probability that the propagator takes psi0 to phi."""
+    return xp.abs(xp.conj(PHI) @ expm(-1j * h * t) @ PSI0) ** 2
+
+
+def test_quantum_propagator_fidelity_in_time_and_hamiltonian_against_jax():
+    t = 0.7
+    twin = lambda t, h: fidelity(t, h, jsl.expm, jnp)
+    u = scipy.linalg.expm(-1j * H * t)
+    assert fidelity(t, H) == pytest.approx(abs(np.conj(PHI) @ u @ PSI0) ** 2, rel=1e-12)
+    expected = jax.jit(jax.grad(twin, (0, 1)))(t, H)
+    grads = reverse.grad(fidelity, (0, 1))(t, H)
+    assert np.result_type(grads[0]) == np.float64 and grads[1].dtype == np.complex128        # as JAX's
+    for ours, theirs in zip(grads, expected):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-13)
+    # closed form in t: a = <phi|U|psi0>, da/dt = <phi|-i H U|psi0>, d|a|^2/dt = 2 Re(conj(a) da/dt)
+    a, da = np.conj(PHI) @ u @ PSI0, np.conj(PHI) @ (-1j * H) @ u @ PSI0
+    np.testing.assert_allclose(forward.grad(fidelity)(t, H), 2 * np.real(np.conj(a) * da), rtol=1e-10)
+    np.testing.assert_allclose(modes.hessian(fidelity)(t, H), jax.jit(jax.hessian(twin))(t, H), rtol=1e-9)
+    check_grads(fidelity, (t, H), jax_twin=twin).raise_if_failed()
+
+
+def test_complex_expm_jvp_is_the_frechet_derivative_and_its_vjp_jaxs():
+    z = 0.5 * (rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3)))
+    e = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    _, tangent = forward.jvp(linalg.expm, (z,), (e,))
+    np.testing.assert_allclose(tangent, scipy.linalg.expm_frechet(z, e, compute_expm=False), rtol=1e-10)
+    # reverse, JAX's pairing Re sum(G * dY): A_bar = L(A^T, G)
+    g = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    (ours,) = reverse.vjp(linalg.expm, z)[1](g)
+    (theirs,) = jax.vjp(jsl.expm, z)[1](g)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+    np.testing.assert_allclose(ours, scipy.linalg.expm_frechet(z.T, g, compute_expm=False), rtol=1e-10)
+
+
+CM = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))      # pivoting happens
+CRHS = rng.normal(size=4) + 1j * rng.normal(size=4)
+
+
+@pytest.mark.parametrize("trans", [0, 1, 2])
+def test_complex_lu_factor_and_lu_solve_against_jax(trans):
+    lu, piv = linalg.lu_factor(CM)
+    expected_lu, expected_piv = scipy.linalg.lu_factor(CM)
+    np.testing.assert_allclose(lu, expected_lu, rtol=1e-12)
+    np.testing.assert_array_equal(piv, expected_piv)
+    np.testing.assert_allclose(lu, jsl.lu_factor(CM)[0], rtol=1e-12)
+    f = lambda m, b: linalg.lu_solve(linalg.lu_factor(m), b, trans=trans)
+    np.testing.assert_allclose(f(CM, CRHS), scipy.linalg.lu_solve((expected_lu, expected_piv), CRHS, trans=trans),
+                               rtol=1e-12)
+    check_grads(f, (CM, CRHS), jax_twin=lambda m, b: jsl.lu_solve(jsl.lu_factor(m), b, trans=trans)).raise_if_failed()
+
+
+@pytest.mark.parametrize("trans", [0, "T", "C"])
+def test_complex_solve_triangular_against_jax(trans):
+    tri = TRI + 1j * rng.normal(size=(4, 4))
+    b = COLUMNS + 1j * rng.normal(size=(4, 2))
+    f = lambda a, b: linalg.solve_triangular(a, b, trans=trans, lower=True)
+    np.testing.assert_allclose(f(tri, b), scipy.linalg.solve_triangular(tri, b, trans=trans, lower=True), rtol=1e-12)
+    check_grads(f, (tri, b), jax_twin=lambda a, b: jsl.solve_triangular(a, b, trans=trans, lower=True)).raise_if_failed()
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_complex_cho_solve_and_solve_against_jax(lower):
+    f = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    b = rng.normal(size=(4, 2)) + 1j * rng.normal(size=(4, 2))
+    hpd = lambda f, xp=np: f @ xp.conj(f.T) + 4 * xp.eye(4)
+    solve = lambda f, b: linalg.cho_solve(linalg.cho_factor(hpd(f), lower=lower), b)
+    np.testing.assert_allclose(solve(f, b), scipy.linalg.cho_solve(scipy.linalg.cho_factor(hpd(f), lower=lower), b),
+                               rtol=1e-12)
+    check_grads(solve, (f, b), jax_twin=lambda f, b: jsl.cho_solve(jsl.cho_factor(hpd(f, jnp), lower=lower), b)
+                ).raise_if_failed()
+    np.testing.assert_allclose(linalg.cholesky(hpd(f)), scipy.linalg.cholesky(hpd(f)), rtol=1e-12)   # upper, U^H U
+    check_grads(linalg.solve, (CM, b), jax_twin=jsl.solve).raise_if_failed()
+    with pytest.raises(NotImplementedError, match=r"scipy\.linalg\.solve\(transposed=True\)"):
+        linalg.solve(CM, b, transposed=True)
+
+
+def test_complex_sqrtm_and_solve_sylvester():
+    # a complex matrix's principal root (no JAX twin: finite differences), X dX + dX X = dA
+    z = SPD + 1j * rng.normal(size=(4, 4))
+    root = linalg.sqrtm(z)
+    np.testing.assert_allclose(root @ root, z, rtol=1e-10)
+    e = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    _, tangent = forward.jvp(linalg.sqrtm, (z,), (e,))
+    np.testing.assert_allclose(root @ tangent + tangent @ root, e, rtol=1e-9, atol=1e-12)
+    check_grads(lambda z: linalg.sqrtm(z), (z,)).raise_if_failed()
+    # a real matrix with a complex root is differentiated as a complex one
+    neg = np.array([[-1.0, 0.0], [0.0, 1.0]]) + 0j
+    np.testing.assert_allclose(linalg.sqrtm(neg), np.diag([1j, 1.0]), atol=1e-12)
+    a, b = TRI + 1j * rng.normal(size=(4, 4)), rng.normal(size=(2, 2)) + 3 * np.eye(2)
+    q = COLUMNS + 1j * rng.normal(size=(4, 2))
+    b[0, 1], b[1, 0] = 1.0, -2.0                # complex eigenvalues: SciPy alone, given a real b, solves wrongly
+    x = linalg.solve_sylvester(a, b, q)
+    np.testing.assert_allclose(a @ x + x @ b, q, atol=1e-12)
+    np.testing.assert_allclose(x, scipy.linalg.solve_sylvester(a, b + 0j, q), rtol=1e-12)
+
+    def kron_twin(a, b, q):      # vec(A X + X B) = (I kron A + B^T kron I) vec(X)
+        operator = jnp.kron(jnp.eye(2), a) + jnp.kron(b.T, jnp.eye(4))
+        return jnp.linalg.solve(operator, q.T.reshape(-1)).reshape(2, 4).T
+    check_grads(linalg.solve_sylvester, (a, b, q), jax_twin=kron_twin).raise_if_failed()
+
+
 # --- block_diag and np.linalg's functions under scipy names -------------------------------
 def test_block_diag_of_matrices_vectors_and_scalars():
     blocks = (rng.normal(size=(2, 2)), rng.normal(size=3), 1.5, rng.normal(size=(1, 2)))

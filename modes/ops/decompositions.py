@@ -1,4 +1,4 @@
-"""np.linalg's decompositions (qr, svd, eigvals) of real matrices and the
+"""np.linalg's decompositions (qr, svd, eigvals) of real and complex matrices and the
 functions that lower to them (pinv, lstsq, cond) or to other ops
 (matrix_power, multi_dot, tensorinv, tensorsolve), batched over leading axes.
 
@@ -18,6 +18,23 @@ Hessians and nested derivatives work:
     svdvals:      ds = diag(U^T dA V)                    A_bar = U diag(s_bar) V^T
     eigvals:      dw = diag(V^{-1} dA V)                 A_bar = V^{-T} diag(w_bar) V^T  (Seeger et al. 2017)
     pinv:         dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P  (Golub & Pereyra 1973)
+
+Complex matrices, exactly as JAX (ops/complex.py: a cotangent C stands for
+Re sum(C * dA)). The JVPs above hold with conjugate transposes (Q^H, U^H, V^H,
+dA^H, P^H) and with JAX's gauge terms:
+
+    qr:       Omega += i Im diag(C), so R's diagonal stays real (LAPACK's geqrf
+              gives a real diagonal, in NumPy and JAX alike)
+    svd:      ds = Re diag dS,  dU += U i Im diag(dS) S^{-1}  (V's phases fixed;
+              S^{-1} reads 0 where s = 0, as JAX's s_inv)
+    svdvals:  ds = Re diag(U^H dA V)
+    eigvals:  holomorphic, the formulas as written
+    pinv:     dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P
+
+The VJPs are the literature's in the Hermitian pairing Re tr(G^H dA) (qr's
+copyltu(M) with a real diagonal, svd's inner matrix + i Im diag(U^H U_bar) S^{-1}),
+taken to JAX's pairing by `hermitian_pairing`: C = conj G, A_bar = conj(A_bar_H).
+svd returns V's conjugate transpose Vh = V^H (the packed op holds V).
 
 Conventions where the mathematics leaves a choice, JAX's:
 - svd at repeated singular values: F is inf, so the singular vectors'
@@ -45,10 +62,11 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedFunction
-from ..registry import apply, implements, passes_through, shape_of, strip
+from ..registry import apply, implements, is_complex, passes_through, shape_of, strip
+from .complex import conj, imag, real, squared_modulus
 from .elementwise import add, mul, neg, reciprocal, sub, truediv
-from .factorizations import (_op, _square, general, inv, mT, real_only, solve, solve_matrix, stack_count,
-                             triangular_solve)
+from .factorizations import (_op, _square, complex_general, complex_uniform, general, inv, mH, mT, solve,
+                             solve_matrix, stack_count, triangular_solve)
 from .linalg import matmul, norm
 from .reductions import sum as sum_
 from .shape import concatenate, diagonal, getitem, moveaxis, reshape
@@ -87,6 +105,19 @@ def _samples(rng):
     return u(4, 3), u(3, 4), general(rng, 3, 3), u(2, 4, 3)
 
 
+def _complex_samples(rng):
+    return complex_uniform(rng, 4, 3), complex_uniform(rng, 3, 4), complex_general(rng, 3, 3)
+
+
+def hermitian_pairing(vjp):
+    """A VJP rule written with the Hermitian pairing Re tr(G^H dY) of the
+    literature (and PyTorch), as JAX's pairing Re sum(C * dY) needs it: C = conj G,
+    so A_bar = conj(vjp_H(conj C)). On real values conj records nothing."""
+    def rule(ct, argnum, out, *args, **params):
+        return conj(vjp(conj(ct), argnum, out, *args, **params))
+    return rule
+
+
 # --- QR --------------------------------------------------------------------------
 # One op, one output: Q^T (..., k, m) beside R (..., k, n), as (..., k, m + n).
 def _qr(a):
@@ -112,18 +143,22 @@ def _right_solve_upper(x, r):
 def _thin_qr_jvp(q, r, da):
     n = shape_of(r)[-1]
     da_rinv = _right_solve_upper(da, r)                                 # dA R^{-1}
-    c = matmul(mT(q), da_rinv)                                          # C = Q^T dA R^{-1}
+    c = matmul(mH(q), da_rinv)                                          # C = Q^H dA R^{-1}
     lower = mul(c, np.tril(np.ones((n, n)), -1))
-    omega = sub(lower, mT(lower))                                       # skew-symmetric
+    omega = sub(lower, mH(lower))                                       # skew-Hermitian
+    if is_complex(c):                                                   # + i Im diag C: R's diagonal stays real
+        omega = add(omega, mul(mul(imag(c), 1j), np.eye(n)))
     return add(matmul(q, sub(omega, c)), da_rinv), matmul(sub(c, omega), r)   # dQ, dR
 
 
 def _thin_qr_vjp(q, r, q_bar, r_bar):
+    """A_bar (Hermitian pairing) = (Q_bar + Q G) R^{-H}, G = copyltu(M) with a real diagonal."""
     n = shape_of(r)[-1]
-    m_ = sub(matmul(r_bar, mT(r)), matmul(mT(q), q_bar))              # M = R_bar R^T - Q^T Q_bar
-    g = add(mul(m_, np.triu(np.ones((n, n)))), mT(mul(m_, np.triu(np.ones((n, n)), 1))))   # copyltu(M)
+    m_ = sub(matmul(r_bar, mH(r)), matmul(mH(q), q_bar))              # M = R_bar R^H - Q^H Q_bar
+    strict = mul(m_, np.triu(np.ones((n, n)), 1))
+    g = add(add(strict, mH(strict)), mul(real(m_), np.eye(n)))          # triu(M, 1) + triu(M, 1)^H + Re diag M
     rhs = add(q_bar, matmul(q, g))
-    return mT(triangular_solve(r, mT(rhs), lower=False))               # (Q_bar + Q G) R^{-T}
+    return mH(triangular_solve(r, mH(rhs), lower=False))               # (Q_bar + Q G) R^{-H}
 
 
 def _qr_jvp(tangents, out, a):
@@ -134,11 +169,12 @@ def _qr_jvp(tangents, out, a):
         dq, dr = _thin_qr_jvp(q, r, da)
     else:                                                               # A = [A1 A2], R = [R1 R2]
         dq, dr1 = _thin_qr_jvp(q, columns(r, 0, m), columns(da, 0, m))
-        dr2 = add(matmul(mT(dq), columns(a, m)), matmul(mT(q), columns(da, m)))   # dR2 = dQ^T A2 + Q^T dA2
+        dr2 = add(matmul(mH(dq), columns(a, m)), matmul(mH(q), columns(da, m)))   # dR2 = dQ^H A2 + Q^H dA2
         dr = concatenate([dr1, dr2], axis=-1)
     return concatenate([mT(dq), dr], axis=-1)
 
 
+@hermitian_pairing
 def _qr_vjp(ct, argnum, out, a):
     m, n = shape_of(a)[-2:]
     q, r = _qr_parts(out, m)
@@ -146,7 +182,7 @@ def _qr_vjp(ct, argnum, out, a):
     if m >= n:
         return _thin_qr_vjp(q, r, q_bar, r_bar)
     r2_bar = columns(r_bar, m)
-    q_bar = add(q_bar, matmul(columns(a, m), mT(r2_bar)))              # R2 = Q^T A2 reads Q: + A2 R2_bar^T
+    q_bar = add(q_bar, matmul(columns(a, m), mH(r2_bar)))              # R2 = Q^H A2 reads Q: + A2 R2_bar^H
     a1_bar = _thin_qr_vjp(q, columns(r, 0, m), q_bar, columns(r_bar, 0, m))
     return concatenate([a1_bar, matmul(q, r2_bar)], axis=-1)           # A2_bar = Q R2_bar
 
@@ -157,8 +193,10 @@ def _qr_cost(out, a):
     return (4 * m * n * k - 4 * k ** 3 // 3) * stack_count(shape_of(a))     # Householder R, then Q: ~4mnk - 4k^3/3
 
 
+# Complex samples too: Householder QR (LAPACK's geqrf, in NumPy and JAX alike) gives R a real
+# diagonal, and with it Q and R are unique up to the signs of that diagonal, which both take alike.
 QR = _op("qr", _qr, _qr_jvp, _qr_vjp, jax=_qr_twin, cost=_qr_cost,
-         examples=lambda rng: [((x,), {}) for x in _samples(rng)])
+         examples=lambda rng: [((x,), {}) for x in _samples(rng) + _complex_samples(rng)])
 
 QRResult = collections.namedtuple("QRResult", "Q R")
 
@@ -167,7 +205,6 @@ QRResult = collections.namedtuple("QRResult", "Q R")
 def qr(a, mode="reduced"):
     """Q, R with A = Q R (mode 'reduced', or 'complete' where it is the same:
     m <= n), or R alone (mode 'r')."""
-    real_only("numpy.linalg.qr", a)
     m, n = shape_of(a)[-2:]
     if mode not in ("reduced", "complete", "r"):
         raise UnsupportedFunction(
@@ -187,17 +224,18 @@ def qr(a, mode="reduced"):
 # as (..., 1 + m + n, k), k = min(m, n): the reduced decomposition.
 def _svd(a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
-    return np.concatenate([s[..., None, :], u, np.swapaxes(vh, -1, -2)], axis=-2)
+    return np.concatenate([s[..., None, :], u, np.conj(np.swapaxes(vh, -1, -2))], axis=-2)      # V = Vh^H
 
 
 def _svd_parts(packed, m):
-    return getitem(packed, (Ellipsis, 0, slice(None))), rows(packed, 1, 1 + m), rows(packed, 1 + m)
+    """(s, U, V) of a packed SVD (s real, packed with a complex U and V or not)."""
+    return real(getitem(packed, (Ellipsis, 0, slice(None)))), rows(packed, 1, 1 + m), rows(packed, 1 + m)
 
 
 def _svd_twin(a):
     jnp = _jnp()
     u, s, vh = jnp.linalg.svd(a, full_matrices=False)
-    return jnp.concatenate([s[..., None, :], u, jnp.swapaxes(vh, -1, -2)], axis=-2)
+    return jnp.concatenate([s[..., None, :], u, jnp.conj(jnp.swapaxes(vh, -1, -2))], axis=-2)
 
 
 def _gaps(s):
@@ -207,24 +245,33 @@ def _gaps(s):
     return sub(reciprocal(add(eye, sub(row(s2), column(s2)))), eye)
 
 
+def _pseudo_reciprocal(s):
+    """1 / s, 0 where s = 0 (JAX's s_inv)."""
+    zeros = strip(s) == 0
+    return sub(reciprocal(add(s, zeros)), zeros)
+
+
 def _svd_jvp(tangents, out, a):
     m, n = shape_of(a)[-2:]
     s, u, v = _svd_parts(out, m)
     da = tangents[0]
-    ds = matmul(matmul(mT(u), da), v)                                   # dS = U^T dA V
+    ds = matmul(matmul(mH(u), da), v)                                   # dS = U^H dA V
     f = _gaps(s)
     ds_s, s_ds = mul(ds, row(s)), mul(column(s), ds)                    # dS S, S dS
-    du = matmul(u, mul(f, add(ds_s, mT(ds_s))))                          # U (F o (dS S + S dS^T))
-    dv = matmul(v, mul(f, add(s_ds, mT(s_ds))))                          # V (F o (S dS + dS^T S))
-    if m > n:                                                           # + (I - U U^T) dA V S^{-1}
+    du = matmul(u, mul(f, add(ds_s, mH(ds_s))))                          # U (F o (dS S + S dS^H))
+    dv = matmul(v, mul(f, add(s_ds, mH(s_ds))))                          # V (F o (S dS + dS^H S))
+    if is_complex(ds):                          # + U i Im diag(dS) S^{-1}: JAX's phase gauge (V's phases fixed)
+        du = add(du, matmul(u, mul(mul(imag(ds), mul(row(_pseudo_reciprocal(s)), 1j)), np.eye(shape_of(s)[-1]))))
+    if m > n:                                                           # + (I - U U^H) dA V S^{-1}
         da_v = matmul(da, v)
-        du = add(du, truediv(sub(da_v, matmul(u, matmul(mT(u), da_v))), row(s)))
-    if n > m:                                                           # + (I - V V^T) dA^T U S^{-1}
-        da_u = matmul(mT(da), u)
-        dv = add(dv, truediv(sub(da_u, matmul(v, matmul(mT(v), da_u))), row(s)))
-    return concatenate([row(diagonal(ds, 0, -2, -1)), du, dv], axis=-2)
+        du = add(du, truediv(sub(da_v, matmul(u, matmul(mH(u), da_v))), row(s)))
+    if n > m:                                                           # + (I - V V^H) dA^H U S^{-1}
+        da_u = matmul(mH(da), u)
+        dv = add(dv, truediv(sub(da_u, matmul(v, matmul(mH(v), da_u))), row(s)))
+    return concatenate([row(real(diagonal(ds, 0, -2, -1))), du, dv], axis=-2)      # ds = Re diag dS
 
 
+@hermitian_pairing
 def _svd_vjp(ct, argnum, out, a):
     m, n = shape_of(a)[-2:]
     s, u, v = _svd_parts(out, m)
@@ -233,18 +280,20 @@ def _svd_vjp(ct, argnum, out, a):
     inner = mul(row(s_bar), np.eye(k))                                  # diag(s_bar)
     f = _gaps(s) if any_nonzero(u_bar) or any_nonzero(v_bar) else None
     if any_nonzero(u_bar):
-        x = matmul(mT(u), u_bar)
-        inner = add(inner, mul(mul(f, sub(x, mT(x))), row(s)))          # (F o (X - X^T)) S
+        x = matmul(mH(u), u_bar)
+        inner = add(inner, mul(mul(f, sub(x, mH(x))), row(s)))          # (F o (X - X^H)) S
+        if is_complex(x):                                               # + i Im diag(X) S^{-1} (dU's gauge term)
+            inner = add(inner, mul(mul(imag(x), mul(row(_pseudo_reciprocal(s)), 1j)), np.eye(k)))
     if any_nonzero(v_bar):
-        y = matmul(mT(v), v_bar)
-        inner = add(inner, mul(column(s), mul(f, sub(y, mT(y)))))       # S (F o (Y - Y^T))
-    a_bar = matmul(matmul(u, inner), mT(v))
-    if m > n and any_nonzero(u_bar):                                    # (I - U U^T) U_bar S^{-1} V^T
-        free = truediv(sub(u_bar, matmul(u, matmul(mT(u), u_bar))), row(s))
-        a_bar = add(a_bar, matmul(free, mT(v)))
-    if n > m and any_nonzero(v_bar):                                    # U S^{-1} V_bar^T (I - V V^T)
-        free = truediv(sub(v_bar, matmul(v, matmul(mT(v), v_bar))), row(s))
-        a_bar = add(a_bar, matmul(u, mT(free)))
+        y = matmul(mH(v), v_bar)
+        inner = add(inner, mul(column(s), mul(f, sub(y, mH(y)))))       # S (F o (Y - Y^H))
+    a_bar = matmul(matmul(u, inner), mH(v))
+    if m > n and any_nonzero(u_bar):                                    # (I - U U^H) U_bar S^{-1} V^H
+        free = truediv(sub(u_bar, matmul(u, matmul(mH(u), u_bar))), row(s))
+        a_bar = add(a_bar, matmul(free, mH(v)))
+    if n > m and any_nonzero(v_bar):                                    # U S^{-1} V_bar^H (I - V V^H)
+        free = truediv(sub(v_bar, matmul(v, matmul(mH(v), v_bar))), row(s))
+        a_bar = add(a_bar, matmul(u, mH(free)))
     return a_bar
 
 
@@ -254,6 +303,9 @@ def _svd_cost(out, a):
     return (6 * l * k * k + 11 * k ** 3) * stack_count(shape_of(a))         # R-SVD with U, V (Golub & Van Loan 8.6)
 
 
+# Real samples only: a complex U and V are unique up to a phase per singular pair, and their
+# derivative is that of JAX's gauge, not of LAPACK's phases, so differences cannot confirm it;
+# tests/test_decompositions.py checks gauge-invariant functions of complex ones (U diag(s) V^H, |U|^2).
 SVD = _op("svd", _svd, _svd_jvp, _svd_vjp, jax=_svd_twin, cost=_svd_cost,
           examples=lambda rng: [((x,), {}) for x in _samples(rng)])
 
@@ -265,12 +317,13 @@ def singular_vectors(a):
 
 def _svdvals_jvp(tangents, out, a):
     _, u, v = singular_vectors(a)
-    return sum_(mul(u, matmul(tangents[0], v)), axis=-2)               # ds = diag(U^T dA V)
+    return real(sum_(mul(conj(u), matmul(tangents[0], v)), axis=-2))   # ds = Re diag(U^H dA V)
 
 
 def _svdvals_vjp(ct, argnum, out, a):
+    # A_bar = U diag(s_bar) V^H under the Hermitian pairing: conj(U) diag(s_bar) V^T under JAX's
     _, u, v = singular_vectors(a)
-    return matmul(mul(u, row(ct)), mT(v))                               # A_bar = U diag(s_bar) V^T
+    return matmul(mul(conj(u), row(ct)), mT(v))
 
 
 def _svdvals_cost(out, a):
@@ -281,13 +334,12 @@ def _svdvals_cost(out, a):
 
 SVDVALS = _op("svdvals", lambda a: np.linalg.svd(a, compute_uv=False), _svdvals_jvp, _svdvals_vjp,
               jax=lambda a: _jnp().linalg.svd(a, compute_uv=False), cost=_svdvals_cost,
-              examples=lambda rng: [((x,), {}) for x in _samples(rng)],
+              examples=lambda rng: [((x,), {}) for x in _samples(rng) + _complex_samples(rng)],
               saves=("args",))
 
 
 @implements(np.linalg.svdvals)
 def svdvals(a, /):
-    real_only("numpy.linalg.svdvals", a)
     return apply(SVDVALS, a)
 
 
@@ -298,7 +350,6 @@ SVDResult = collections.namedtuple("SVDResult", "U S Vh")
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """U, s, Vh (reduced, or full for a square matrix), or s alone. hermitian=True
     computes the general SVD (the same s; NumPy's U and Vh may differ in sign)."""
-    real_only("numpy.linalg.svd", a)
     if not compute_uv:
         return svdvals(a)
     m, n = shape_of(a)[-2:]
@@ -307,7 +358,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
             f"numpy.linalg.svd(full_matrices=True) of a {m}x{n} matrix: the last {abs(m - n)} singular vectors are "
             "not unique and have no derivative (JAX refuses them too). Pass full_matrices=False")
     s, u, v = singular_vectors(a)
-    return SVDResult(u, s, mT(v))
+    return SVDResult(u, s, mH(v))
 
 
 # --- eigenvalues of a general real matrix ---------------------------------------------
@@ -339,7 +390,7 @@ def _eigvals_vjp(ct, argnum, out, a):
 def _eigvals_examples(rng):
     rotation = np.array([[0.0, -2.0, 0.3], [2.0, 0.1, 0.0], [0.2, 0.0, 1.0]])     # eigenvalues ~ +-2i, 1
     return [((general(rng, 3, 3),), {}), ((rotation + 0.1 * rng.uniform(-1, 1, (3, 3)),), {}),
-            ((general(rng, 2, 3, 3),), {})]
+            ((general(rng, 2, 3, 3),), {}), ((complex_general(rng, 3, 3),), {})]
 
 
 EIGVALS = _op("eigvals", lambda a: np.linalg.eig(a)[0].astype(np.result_type(a, 1j)), _eigvals_jvp, _eigvals_vjp,
@@ -362,21 +413,22 @@ def eigvals(a):
 
 # --- pseudo-inverse, least squares ------------------------------------------------------
 def _pinv_jvp(tangents, out, a, rtol):
-    p, da_t = out, mT(tangents[0])
-    z = matmul(matmul(p, mT(p)), da_t)                                  # P P^T dA^T
-    y = matmul(da_t, matmul(mT(p), p))                                  # dA^T P^T P
+    p, da_h = out, mH(tangents[0])
+    z = matmul(matmul(p, mH(p)), da_h)                                  # P P^H dA^H
+    y = matmul(da_h, matmul(mH(p), p))                                  # dA^H P^H P
     return add(add(neg(matmul(matmul(p, tangents[0]), p)),              # -P dA P
-                   sub(z, matmul(matmul(z, a), p))),                    # + P P^T dA^T (I - A P)
-               sub(y, matmul(p, matmul(a, y))))                         # + (I - P A) dA^T P^T P
+                   sub(z, matmul(matmul(z, a), p))),                    # + P P^H dA^H (I - A P)
+               sub(y, matmul(p, matmul(a, y))))                         # + (I - P A) dA^H P^H P
 
 
+@hermitian_pairing
 def _pinv_vjp(ct, argnum, out, a, rtol):
-    p, ct_t = out, mT(ct)
-    t = matmul(ct_t, matmul(p, mT(p)))                                  # P_bar^T P P^T
-    w = matmul(matmul(mT(p), p), ct_t)                                  # P^T P P_bar^T
-    return add(add(neg(matmul(matmul(mT(p), ct), mT(p))),              # -P^T P_bar P^T
-                   sub(t, matmul(a, matmul(p, t)))),                    # + (I - A P) P_bar^T P P^T
-               sub(w, matmul(matmul(w, p), a)))                         # + P^T P P_bar^T (I - P A)
+    p, ct_h = out, mH(ct)
+    t = matmul(ct_h, matmul(p, mH(p)))                                  # P_bar^H P P^H
+    w = matmul(matmul(mH(p), p), ct_h)                                  # P^H P P_bar^H
+    return add(add(neg(matmul(matmul(mH(p), ct), mH(p))),              # -P^H P_bar P^H
+                   sub(t, matmul(a, matmul(p, t)))),                    # + (I - A P) P_bar^H P P^H
+               sub(w, matmul(matmul(w, p), a)))                         # + P^H P P_bar^H (I - P A)
 
 
 def _pinv_cost(out, a, rtol):
@@ -388,7 +440,8 @@ def _pinv_examples(rng):
     u = lambda *s: rng.uniform(-1, 1, s)
     rank_two = u(4, 2) @ u(2, 3)
     # rank two: a perturbation of 1e-6 stays below the cutoff, so differences see the fixed-rank derivative
-    return [((x,), dict(rtol=1e-15)) for x in (u(4, 3), u(3, 4), u(2, 3, 3))] + [((rank_two,), dict(rtol=1e-3))]
+    return [((x,), dict(rtol=1e-15)) for x in (u(4, 3), u(3, 4), u(2, 3, 3), complex_uniform(rng, 4, 3),
+                                                complex_uniform(rng, 2, 3, 4))] + [((rank_two,), dict(rtol=1e-3))]
 
 
 PINV = _op("pinv", lambda a, rtol: np.linalg.pinv(a, rtol=rtol), _pinv_jvp, _pinv_vjp,
@@ -409,7 +462,6 @@ def _cutoff(a, rcond, rtol, default):
 def pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
     """The pseudo-inverse, NumPy's cutoff (singular values <= rtol * s_max are
     zeros); its derivative keeps the rank fixed (JAX's)."""
-    real_only("numpy.linalg.pinv", a)
     return apply(PINV, a, rtol=_cutoff(a, rcond, rtol, 1e-15))
 
 
@@ -421,12 +473,11 @@ def lstsq(a, b, rcond=None):
     """x = pinv(A) b (NumPy's cutoff rcond * s_max); the residuals |b - A x|^2 per
     column where NumPy gives them (full column rank, m > n); the rank and
     singular values pass through as constants."""
-    real_only("numpy.linalg.lstsq", a, b)
     _, residuals, rank, s = np.linalg.lstsq(strip(a), strip(b), rcond)
     x = matmul(apply(PINV, a, rtol=_cutoff(a, rcond, None, None)), b)
     if len(residuals):
         r = sub(b, matmul(a, x))
-        residuals = sum_(mul(r, r), axis=0)
+        residuals = sum_(squared_modulus(r), axis=0)
         if len(shape_of(b)) == 1:
             residuals = reshape(residuals, (1,))
     return LstsqResult(x, residuals, rank, s)
@@ -506,7 +557,6 @@ def tensorsolve(a, b, axes=None):
 def cond(x, p=None):
     """As jnp.linalg.cond: s_max / s_min for p None, 2 (-2: its inverse) from the
     singular values; otherwise norm(x, p) norm(inv(x), p)."""
-    real_only("numpy.linalg.cond", x)
     if p in (None, 2, -2):
         s = svdvals(x)
         largest, smallest = getitem(s, (Ellipsis, 0)), getitem(s, (Ellipsis, -1))

@@ -48,7 +48,6 @@ import collections
 import numpy as np
 import scipy.linalg
 
-from ..errors import UnsupportedFunction
 from ..registry import Op, apply, implements, is_complex, register, shape_of, strip
 from .complex import conj, imag, real
 from .elementwise import add, mul, neg, sub
@@ -96,17 +95,6 @@ def trace(x):
 def matrices(x):
     """x with two trailing axes added (a stack of scalars as 1x1 matrices)."""
     return reshape(x, shape_of(x) + (1, 1))
-
-
-def real_only(name, *arrays):
-    """Refuse complex matrices where a family has no complex rules yet (the
-    factorizations here have them; decompositions and matrix functions do not),
-    naming the function as the user called it."""
-    if any(is_complex(a) for a in arrays):
-        raise UnsupportedFunction(
-            f"fwdrev differentiates {name} on real matrices only (complex rules exist for inv, solve, det, "
-            "slogdet, cholesky and eigh). Pass the real and imaginary parts as a real block matrix "
-            "[[Re, -Im], [Im, Re]], or use JAX")
 
 
 def stack_count(shape):

@@ -10,6 +10,12 @@ so the JVP is expm of a 2n x 2n matrix (an expm op itself: nested derivatives
 take 4n blocks, and so on), and since <G, L(A, E)> = <L(A^T, G), E>, the VJP
 is A_bar = L(A^T, G), the same block identity.
 
+Complex matrices, as JAX (ops/complex.py's pairing Re sum(C * dY)): expm,
+sylvester, sqrtm and lu are holomorphic, so every rule here holds as written,
+with plain transposes (under the Hermitian pairing of the literature the VJP
+reads L(A^H, G); conjugated to JAX's pairing it is L(A^T, C), since
+expm(conj A) = conj expm(A)).
+
 sylvester. X with A X + X B = Q. Linear in Q; from A dX + dX B = dQ - dA X - X dB:
 
     dX = sylvester(A, B, dQ - dA X - X dB)
@@ -22,8 +28,8 @@ sqrtm. X = A^(1/2) obeys X X = A, so X dX + dX X = dA:
     dX = sylvester(X, X, dA),   A_bar = sylvester(X^T, X^T, X_bar),
 
 rules written with the sylvester op, so sqrtm's Hessians are right too.
-Real matrices whose principal square root is real (no eigenvalues on the
-closed negative real axis); JAX cannot differentiate its sqrtm (no rule
+Complex matrices, and real ones whose principal square root is real (no
+eigenvalues on the closed negative real axis); JAX cannot differentiate its sqrtm (no rule
 for the Schur decomposition), so sqrtm has no JAX twin: checks use finite
 differences.
 
@@ -46,7 +52,8 @@ import scipy.linalg
 from ..errors import UnsupportedFunction
 from ..registry import Op, apply, register, shape_of, strip
 from .elementwise import add, mul, neg, sub
-from .factorizations import general, mT, real_only, spd, stack_count, stacked_batch, triangular_solve
+from .factorizations import (complex_general, complex_uniform, general, hpd, mT, spd, stack_count, stacked_batch,
+                             triangular_solve)
 from .linalg import matmul
 from .shape import concatenate, getitem
 
@@ -64,7 +71,8 @@ def _op(name, impl, jvp, vjp, jax, cost, examples, saves=("args", "out")):
 
 def _square_examples(rng):
     return [((0.5 * general(rng, 3, 3) / 3,), {}), ((rng.uniform(-1, 1, (2, 2, 2)),), {}),
-            ((rng.uniform(-1, 1, (1, 1)),), {})]
+            ((rng.uniform(-1, 1, (1, 1)),), {}), ((0.5 * complex_general(rng, 3, 3) / 3,), {}),
+            ((complex_uniform(rng, 2, 2, 2),), {})]
 
 
 # --- expm --------------------------------------------------------------------------
@@ -89,11 +97,15 @@ EXPM = _op("expm", scipy.linalg.expm,
 
 # --- the Sylvester equation A X + X B = Q --------------------------------------------
 def _sylvester_impl(a, b, q):
+    # one dtype for all three: SciPy's solve_sylvester takes a real B's real Schur form (quasi-triangular)
+    # into the complex triangular solver when A is complex, and returns a wrong X
+    dtype = np.result_type(a, b, q, 1.0)
+    a, b, q = (np.asarray(x, dtype) for x in (a, b, q))
     if a.ndim == 2 and b.ndim == 2 and q.ndim == 2:
         return scipy.linalg.solve_sylvester(a, b, q)
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2])
     a, b, q = (np.broadcast_to(x, shape + x.shape[-2:]) for x in (a, b, q))
-    out = np.empty(shape + q.shape[-2:])
+    out = np.empty(shape + q.shape[-2:], dtype)
     for i in np.ndindex(*shape):
         out[i] = scipy.linalg.solve_sylvester(a[i], b[i], q[i])
     return out
@@ -125,7 +137,9 @@ def _sylvester_twin(a, b, q):
 def _sylvester_examples(rng):
     # A, B with eigenvalues near n (no lambda_i(A) + mu_j(B) near 0: solvable, well conditioned)
     return [((general(rng, 3, 3), general(rng, 2, 2), rng.uniform(-1, 1, (3, 2))), {}),
-            ((spd(rng, 3, 3), spd(rng, 3, 3), rng.uniform(-1, 1, (3, 3))), {})]
+            ((spd(rng, 3, 3), spd(rng, 3, 3), rng.uniform(-1, 1, (3, 3))), {}),
+            ((complex_general(rng, 3, 3), general(rng, 2, 2), complex_uniform(rng, 3, 2)), {}),
+            ((general(rng, 2, 2), complex_general(rng, 2, 2), rng.uniform(-1, 1, (2, 2))), {})]
 
 
 SYLVESTER = _op("sylvester", _sylvester_impl, _sylvester_jvp, _sylvester_vjp, jax=_sylvester_twin,
@@ -144,11 +158,12 @@ def sylvester(a, b, q):
 def _sqrtm_impl(a):
     out = scipy.linalg.sqrtm(a) if a.ndim == 2 else np.stack([scipy.linalg.sqrtm(m) for m in a.reshape(
         (-1,) + a.shape[-2:])]).reshape(a.shape)
-    if np.iscomplexobj(out):
+    if np.iscomplexobj(out) and not np.iscomplexobj(a):
         if np.any(np.abs(out.imag) > 1e-12 * max(1.0, float(np.max(np.abs(out))))):
             raise UnsupportedFunction(
                 "fwdrev differentiates scipy.linalg.sqrtm where the principal square root is real (no "
-                "eigenvalues on the closed negative real axis); this matrix's is complex")
+                "eigenvalues on the closed negative real axis); this matrix's is complex: pass it as a complex "
+                "matrix (a + 0j) to differentiate its complex square root")
         out = out.real
     return out
 
@@ -158,16 +173,15 @@ SQRTM = _op("sqrtm", _sqrtm_impl,
             lambda ct, argnum, out, a: sylvester(mT(out), mT(out), ct),         # A_bar = S^{-T} X_bar
             jax=None,      # (JAX cannot differentiate its sqrtm: no rule for the Schur decomposition)
             cost=lambda out, a: 28 * shape_of(a)[-1] ** 3 * stack_count(shape_of(a)),   # Schur + triangular root
-            examples=lambda rng: [((spd(rng, 3, 3),), {}), ((spd(rng, 2, 2, 2),), {})], saves=("out",))
+            examples=lambda rng: [((spd(rng, 3, 3),), {}), ((spd(rng, 2, 2, 2),), {}), ((hpd(rng, 3, 3),), {}),
+                                  ((complex_general(rng, 3, 3),), {})], saves=("out",))
 
 
 def expm(a):
-    real_only("scipy.linalg.expm", a)
     return apply(EXPM, a)
 
 
 def sqrtm(a):
-    real_only("scipy.linalg.sqrtm", a)
     return apply(SQRTM, a)
 
 
@@ -212,13 +226,13 @@ LU = register(Op("lu_factor", _lu_impl, jvp=_lu_jvp, vjp=_lu_vjp,
                  jax=lambda a, rows: __import__("jax").scipy.linalg.lu_factor(a)[0],
                  cost=lambda out, a, rows: 2 * shape_of(a)[-1] ** 3 // 3,                 # 2n^3/3
                  examples=lambda rng: [((m,), dict(rows=permutation(scipy.linalg.lu_factor(m)[1])))
-                                       for m in (rng.uniform(-1, 1, (3, 3)), rng.uniform(-1, 1, (4, 4)))],
+                                       for m in (rng.uniform(-1, 1, (3, 3)), rng.uniform(-1, 1, (4, 4)),
+                                                 complex_uniform(rng, 3, 3))],
                  saves=("out",)))
 
 
 def lu_factor(a):
     """(lu, piv) as scipy.linalg.lu_factor, lu differentiable."""
-    real_only("scipy.linalg.lu_factor", a)
     if len(shape_of(a)) != 2 or shape_of(a)[0] != shape_of(a)[1]:
         raise ValueError(f"fwdrev's scipy.linalg.lu_factor takes one square matrix, got shape {shape_of(a)}")
     pivots = scipy.linalg.lu_factor(strip(a), check_finite=False)[1]

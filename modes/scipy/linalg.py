@@ -11,7 +11,7 @@ modes, nested (their rules are registry ops):
     block_diag, and np.linalg's inv, solve, det, cholesky, eigh, eigvalsh,
     norm under their scipy.linalg names and defaults (cholesky: upper).
 
-Real matrices only. Every other name is scipy.linalg's own (module
+Real and complex matrices (complex as JAX differentiates them). Every other name is scipy.linalg's own (module
 __getattr__): on a box it is refused with the function's name.
 """
 
@@ -21,10 +21,11 @@ import scipy.linalg as _scipy_linalg
 from ..ops import decompositions as _decompositions
 from ..ops import factorizations as _factorizations
 from ..ops import matrixfunctions as _functions
-from ..ops.factorizations import mT, real_only, triangular_solve
+from ..ops.complex import conj
+from ..ops.factorizations import mT, triangular_solve
 from ..ops.linalg import norm  # noqa: F401  (scipy.linalg.norm is np.linalg.norm's)
 from ..ops.shape import concatenate, getitem, reshape
-from ..registry import shape_of
+from ..registry import is_complex, shape_of
 
 inv, det = _factorizations.inv, _factorizations.det
 expm, sqrtm, lu_factor = _functions.expm, _functions.sqrtm, _functions.lu_factor
@@ -45,27 +46,29 @@ def _as_matrix(b):
     return b, lambda x: x
 
 
-def _transposed(trans):
+def _transpose(trans):
+    """The map trans asks of the matrix: itself, its transpose or its conjugate transpose."""
     if trans in (0, "N"):
-        return False
-    if trans in (1, "T", 2, "C"):
-        return True          # (real matrices: the conjugate transpose is the transpose)
+        return None
+    if trans in (1, "T"):
+        return mT
+    if trans in (2, "C"):
+        return lambda x: conj(mT(x))
     raise ValueError(f"scipy.linalg: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
 
 
 def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=True):
-    """x with T x = b (trans: T^T x = b), T the lower or upper triangle of a
-    (its other triangle is not read; unit_diagonal: nor is its diagonal)."""
-    real_only("scipy.linalg.solve_triangular", a, b)
+    """x with T x = b (trans 1: T^T x = b, 2: T^H x = b), T the lower or upper
+    triangle of a (its other triangle is not read; unit_diagonal: nor is its diagonal)."""
     columns, back = _as_matrix(b)
-    if _transposed(trans):
-        return back(triangular_solve(mT(a), columns, not lower, unit_diagonal))
+    transpose = _transpose(trans)
+    if transpose:
+        return back(triangular_solve(transpose(a), columns, not lower, unit_diagonal))
     return back(triangular_solve(a, columns, lower, unit_diagonal))
 
 
 def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
-    """SciPy's default is the upper factor U, A = U^T U."""
-    real_only("scipy.linalg.cholesky", a)
+    """SciPy's default is the upper factor U, A = U^H U."""
     return _factorizations.cholesky(a, upper=not lower)
 
 
@@ -76,25 +79,24 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
 
 
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
-    """x with A x = b, A = L L^T (or U^T U) from cho_factor: two triangular solves."""
+    """x with A x = b, A = L L^H (or U^H U) from cho_factor: two triangular solves."""
     c, lower = c_and_lower
-    real_only("scipy.linalg.cho_solve", c, b)
     columns, back = _as_matrix(b)
-    factor = c if lower else mT(c)                           # L, lower triangular
+    factor = c if lower else conj(mT(c))                     # L, lower triangular
     half = triangular_solve(factor, columns, lower=True)     # L y = b
-    return back(triangular_solve(mT(factor), half, lower=False))   # L^T x = y
+    return back(triangular_solve(conj(mT(factor)), half, lower=False))   # L^H x = y
 
 
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
-    """x with A x = b (trans: A^T x = b) from lu_factor's (lu, piv): P A = L U."""
+    """x with A x = b (trans 1: A^T x = b, 2: A^H x = b) from lu_factor's (lu, piv): P A = L U."""
     lu, pivots = lu_and_piv
-    real_only("scipy.linalg.lu_solve", lu, b)
     rows = _functions.permutation(pivots)
     columns, back = _as_matrix(b)
-    if _transposed(trans):
-        # A^T = U^T L^T P: U^T z = b, L^T w = z, x = P^T w
-        z = triangular_solve(mT(lu), columns, lower=True)
-        w = triangular_solve(mT(lu), z, lower=False, unit_diagonal=True)
+    transpose = _transpose(trans)
+    if transpose:
+        # A^T = U^T L^T P: U^T z = b, L^T w = z, x = P^T w (A^H: the same with conjugates)
+        z = triangular_solve(transpose(lu), columns, lower=True)
+        w = triangular_solve(transpose(lu), z, lower=False, unit_diagonal=True)
         return back(getitem(w, np.argsort(rows)))
     # L U x = P b
     y = triangular_solve(lu, getitem(columns, rows), lower=True, unit_diagonal=True)
@@ -103,9 +105,11 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 
 def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True, assume_a=None,
           transposed=False):
-    """x with A x = b (transposed: A^T x = b). assume_a ('sym', 'pos', ...)
-    picks SciPy's LAPACK routine, not the solution: here it is an LU solve."""
-    real_only("scipy.linalg.solve", a, b)
+    """x with A x = b (transposed: A^T x = b, real A only, as SciPy). assume_a
+    ('sym', 'pos', ...) picks SciPy's LAPACK routine, not the solution: here it is an LU solve."""
+    if transposed and is_complex(a):
+        raise NotImplementedError("scipy.linalg.solve(transposed=True) is not supported for complex a, as in "
+                                  "SciPy: solve with a.T (or a.conj().T) instead")
     columns, back = _as_matrix(b)
     return back(_factorizations.solve_matrix(mT(a) if transposed else a, columns))
 
@@ -121,7 +125,6 @@ def svdvals(a, overwrite_a=False, check_finite=True):
 
 def solve_sylvester(a, b, q):
     """X with A X + X B = Q."""
-    real_only("scipy.linalg.solve_sylvester", a, b, q)
     return _functions.sylvester(a, b, q)
 
 
