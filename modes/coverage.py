@@ -19,7 +19,7 @@ from . import numpy as modes_numpy
 from . import ops  # noqa: F401  (fills the tables)
 from .errors import qualified_name
 from .numpy_dispatch import ArrayInterface
-from .registry import BUILT_IN, NUMPY_TABLE, PASSES_THROUGH, REGISTRY
+from .registry import BUILT_IN, NUMPY_TABLE, PASSES_THROUGH, REFUSED, REGISTRY
 
 DIFFERENTIABLE = "differentiable (both modes)"
 PASSES = "passes through (not differentiable: computed on values)"
@@ -42,6 +42,8 @@ def _public_functions(module):
 
 def status(function):
     """What fwdrev does when a box reaches `function`."""
+    if function in REFUSED:
+        return f"refused: {REFUSED[function]}"
     user_op = getattr(NUMPY_TABLE.get(function), "op", None)      # a rule added with modes.defop: not fwdrev's
     if function in NUMPY_TABLE and (user_op is None or user_op.name in BUILT_IN):
         return PASSES if function in PASSES_THROUGH else DIFFERENTIABLE
@@ -135,14 +137,15 @@ def table():
     entries = list(rows())
     for section, _name, state in entries:
         key = DIFFERENTIABLE if state.startswith(DIFFERENTIABLE) else \
-            state if state in (PASSES, NO_RULE, NOT_DISPATCHED, "supported") else "other"
+            state if state in (PASSES, NO_RULE, NOT_DISPATCHED, "supported") else \
+            "refused" if state.startswith("refused") else "other"
         counts.setdefault(section, {}).setdefault(key, 0)
         counts[section][key] += 1
-    lines += ["| section | " + " | ".join(["differentiable", "passes through", "no rule", "not dispatched",
-                                          "supported (methods)", "other"]) + " |", "|---" * 7 + "|"]
+    lines += ["| section | " + " | ".join(["differentiable", "passes through", "no rule", "refused, saying why",
+                                          "not dispatched", "supported (methods)", "other"]) + " |", "|---" * 8 + "|"]
     for section, c in counts.items():
         lines.append(f"| {section} | " + " | ".join(str(c.get(k, 0)) for k in (
-            DIFFERENTIABLE, PASSES, NO_RULE, NOT_DISPATCHED, "supported", "other")) + " |")
+            DIFFERENTIABLE, PASSES, NO_RULE, "refused", NOT_DISPATCHED, "supported", "other")) + " |")
     for section, name, state in entries:
         scipy = section.startswith(("scipy", "modes.scipy"))
         if section != current:

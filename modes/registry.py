@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from .errors import EscapedValueWarning, warn_at_user
+from .errors import EscapedValueWarning, UnsupportedFunction, warn_at_user
 
 
 class Op:
@@ -263,6 +263,18 @@ def passes_through(*numpy_functions):
             return _function(*[strip(a) for a in args], **{k: strip(v) for k, v in kwargs.items()})
         NUMPY_TABLE[numpy_function] = on_plain_values
         PASSES_THROUGH.add(numpy_function)
+
+
+REFUSED: dict = {}     # NumPy functions refused on boxes on purpose -> why (the coverage table says it)
+
+
+def refuses(numpy_function, name, why):
+    """A function fwdrev will not differentiate although it could run it (as
+    JAX refuses it): a box reaching it raises UnsupportedFunction saying why."""
+    def refused(*args, **kwargs):
+        raise UnsupportedFunction(f"{name}: {why}")
+    NUMPY_TABLE[numpy_function] = refused
+    REFUSED[numpy_function] = why
 
 
 # ---------------------------------------------------------------------------

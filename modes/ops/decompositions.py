@@ -62,7 +62,7 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedFunction
-from ..registry import apply, implements, is_complex, passes_through, shape_of, strip
+from ..registry import apply, implements, is_complex, passes_through, refuses, shape_of, strip
 from .complex import conj, imag, real, squared_modulus
 from .elementwise import add, mul, neg, reciprocal, sub, truediv
 from .factorizations import (_op, _square, complex_general, complex_uniform, general, inv, mH, mT, solve,
@@ -406,9 +406,13 @@ def eigvals(a):
     return apply(EIGVALS, a)
 
 
-# np.linalg.eig itself has no entry: on a box it is refused by the dispatch
-# layer (UnsupportedFunction naming numpy.linalg.eig), as JAX refuses its
-# derivatives, and the coverage table lists it as refused.
+# np.linalg.eig's eigenvectors: refused, as JAX refuses them (jnp.linalg.eig
+# computes them, so JAX refuses its eigenvalues' derivatives too)
+refuses(np.linalg.eig, "numpy.linalg.eig",
+        "the derivatives of a non-symmetric matrix's eigenvectors are valid only under assumptions on the matrix "
+        "nobody can check (distinct eigenvalues, a phase convention), and fwdrev does not define them, as JAX "
+        "does not (jax issue 2748). For the eigenvalues use np.linalg.eigvals (differentiable); for a symmetric "
+        "or Hermitian matrix use np.linalg.eigh")
 
 
 # --- pseudo-inverse, least squares ------------------------------------------------------
