@@ -28,10 +28,7 @@ jnp = jax.numpy
 jsl = pytest.importorskip("jax.scipy.linalg")
 
 
-@pytest.fixture(autouse=True)
-def jax_in_double_precision():
-    with jax.enable_x64(True):
-        yield
+pytestmark = pytest.mark.usefixtures("jax_in_double_precision")
 
 
 rng = np.random.default_rng(18)
