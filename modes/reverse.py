@@ -300,10 +300,6 @@ def backward(tape, seeds):
         op, args, parents, out, params, local = records[i]
         if op is None:            # an input: nothing further back
             continue
-        # the walk's own array, read by nothing after this step: a rule may write into it (vjp_in_place)
-        reusable = owned[i] and not keep_all and op.vjp_in_place is not None
-        if not keep_all:          # an intermediate's cotangent is spent here: free it for reuse
-            cotangents[i] = None
         if local is not None and isinstance(cotangent, float):
             if FLOP_COUNTERS:
                 _count_scalar_backward(parents, local, cotangents)
@@ -315,6 +311,10 @@ def backward(tape, seeds):
                     cotangents[parent] = cotangent * partial if previous is None else previous + cotangent * partial
                 k += 1
             continue
+        # the walk's own array, read by nothing after this step: a rule may write into it (vjp_in_place)
+        reusable = owned[i] and not keep_all and op.vjp_in_place is not None
+        if not keep_all:          # an intermediate's cotangent is spent here: free it for reuse
+            cotangents[i] = None
         if not op.elementwise and getattr(cotangent, "shape", ()) != getattr(out, "shape", ()):
             cotangent = broadcast_cotangent(cotangent, shape_of(out))   # (a lazily broadcast one: a view)
             reusable = False
