@@ -109,19 +109,28 @@ def test_solve_with_a_vector_a_matrix_and_a_stack():
 # side are K more columns of one solve: A is factored once per pass, not K times.
 @pytest.fixture
 def systems_solved(monkeypatch):
-    """Counts the matrices LAPACK factors (np.linalg.solve) or solves against
-    (scipy.linalg.solve_triangular) under fwdrev's solve ops: a stack of five
-    counts five, a matrix with any number of right-hand-side columns one."""
+    """Counts the matrices LAPACK factors under fwdrev's solve op (getrf, or
+    np.linalg.solve where the op is given no factors) and those it solves
+    against under scipy.linalg.solve_triangular: a stack of five counts
+    five, a matrix with any number of right-hand-side columns one."""
     import scipy.linalg
-    counts = {"solve": 0, "solve_triangular": 0}
+
+    from modes.ops import factorizations
+    counts = {"factored": 0, "solve_triangular": 0}
 
     def counting(name, function):
         def call(a, b, **kwargs):
-            counts[name] += int(np.prod(np.broadcast_shapes(np.shape(a)[:-2], np.shape(b)[:-2]), dtype=int))
+            if kwargs.get("factors") is None:
+                counts[name] += int(np.prod(np.broadcast_shapes(np.shape(a)[:-2], np.shape(b)[:-2]), dtype=int))
             return function(a, b, **kwargs)
         return call
-    solve_op = modes.registry.REGISTRY["solve"]
-    monkeypatch.setattr(solve_op, "impl", counting("solve", solve_op.impl))
+
+    def counting_factorizations(a):
+        counts["factored"] += 1
+        return factorize(a)
+    solve_op, factorize = modes.registry.REGISTRY["solve"], factorizations.LU_FACTORS.impl
+    monkeypatch.setattr(solve_op, "impl", counting("factored", solve_op.impl))
+    monkeypatch.setattr(factorizations.LU_FACTORS, "impl", counting_factorizations)
     monkeypatch.setattr(scipy.linalg, "solve_triangular", counting("solve_triangular", scipy.linalg.solve_triangular))
     return counts
 
@@ -149,12 +158,32 @@ def test_a_jacobian_factors_A_once_per_pass_not_once_per_direction(a, systems_so
     b = rng.uniform(-1, 1, (3, 4))
     forward.jvp(f, (b,), (np.ones_like(b),))                         # one direction: the primal and one tangent
     one_direction = dict(systems_solved)
-    assert one_direction["solve"] == 2 * len(a.reshape(-1, 3, 3))   # each matrix of A factored twice
+    # a matrix: factored once, the tangent's solve reuses its factors; a stack: each matrix twice
+    assert one_direction["factored"] == (1 if a.ndim == 2 else 2 * len(a))
     # all columns (12 directions) or all rows (12 or 60) of the Jacobian in one pass
     for jacobian, directions in ((forward.jacobian, b.size), (reverse.jacobian, f(b).size)):
-        systems_solved.update(solve=0)
+        systems_solved.update(factored=0)
         jacobian(f, chunk=directions)(b)
-        assert systems_solved["solve"] == one_direction["solve"]
+        assert systems_solved["factored"] == one_direction["factored"]
+
+
+@pytest.mark.parametrize("argnums", [0, 1, (0, 1)])
+def test_a_gradient_through_solve_factors_A_once(argnums, systems_solved):
+    # B_bar = A^{-T} X_bar is solved with the forward pass's LU factors (getrs' transposed
+    # solve): two triangular solves, no second factorization (PyTorch and JAX reuse them too)
+    f = lambda a, b: np.sum(np.linalg.solve(a, b) ** 2)
+    gradient = reverse.grad(f, argnums)(A, B)
+    assert systems_solved["factored"] == 1
+    expected = jax.grad(lambda a, b: jnp.sum(jnp.linalg.solve(a, b) ** 2), argnums)(A, B)
+    as_tuple = lambda g: g if isinstance(g, tuple) else (g,)
+    for ours, theirs in zip(as_tuple(gradient), as_tuple(expected), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    with modes.count_flops() as counted:
+        reverse.grad(f, argnums)(A, B)
+    n, k = B.shape
+    assert counted.by_op["lu_factors"] == 2 * n ** 3 // 3
+    solves = 1 + (1 if argnums in (0, 1) else 2)                      # the primal's, and one per argument
+    assert counted.by_op["solve"] == solves * 2 * n * n * k            # triangular solves only
 
 
 def test_a_gp_loss_jacobian_factors_as_often_as_one_direction_does(systems_solved):
@@ -162,8 +191,8 @@ def test_a_gp_loss_jacobian_factors_as_often_as_one_direction_does(systems_solve
     theta = np.concatenate([[0.1, -0.2], X_TRAIN])                   # 8 directions
     forward.jvp(f, (theta,), (np.ones_like(theta),))
     one_direction = dict(systems_solved)
-    assert one_direction["solve"] > 0 and one_direction["solve_triangular"] > 0   # Cholesky's rule solves with L
-    systems_solved.update(solve=0, solve_triangular=0)
+    assert one_direction["factored"] > 0 and one_direction["solve_triangular"] > 0   # Cholesky's rule solves with L
+    systems_solved.update(factored=0, solve_triangular=0)
     forward.jacobian(f, chunk=8)(theta)
     assert systems_solved == one_direction
 

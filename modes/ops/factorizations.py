@@ -14,8 +14,9 @@ matrix derivative results", 2008), Murray (Cholesky, 2016), Townsend (SVD,
     cholesky:   dL = L Phi(L^{-1} dS L^{-T})          A_bar = sym(L^{-T} Phi(L^T L_bar) L^{-1})
                 (S = herm(A) below, Phi: the lower triangle with its diagonal halved)
 
-Solves go through factorizations (LAPACK's gesv, trtrs), never through an
-inverse; inv and det's gradient A^{-T} form an inverse where the mathematics
+Solves go through factorizations (LAPACK's getrf and getrs, gesv, trtrs),
+never through an inverse; a solve's rules reuse its LU factors (see solve
+below); inv and det's gradient A^{-T} form an inverse where the mathematics
 asks for one (as NumPy and JAX do).
 
 Complex matrices, exactly as JAX (ops/complex.py: a cotangent C stands for
@@ -180,25 +181,77 @@ INV = _op("inv", np.linalg.inv,
 
 
 # --- solve (B a matrix or a stack of them; solve() lowers vectors to columns) -------
-def _solve_jvp(tangents, out, a, b):
+# One matrix A is factored once (LAPACK getrf) and its factors travel with the
+# record as a parameter: the rules' solves (A^{-1} for the JVP, A^{-T} for the
+# VJP) reuse them, as PyTorch's linalg_solve saves LU and pivots and JAX's
+# custom_linear_solve closes over them, so a gradient costs two triangular
+# solves, not a second factorization. A stack of matrices goes to np.linalg.solve
+# (its loop is in C), and its rules factor again.
+def _lu_factors(a):
+    """(lu, pivots) of one matrix (getrf); NumPy's LinAlgError where it is singular."""
+    getrf, = scipy.linalg.get_lapack_funcs(("getrf",), (a,))
+    lu, pivots, info = getrf(a)
+    if info > 0:
+        raise np.linalg.LinAlgError("Singular matrix")
+    return lu, pivots
+
+
+# not recorded (it runs on plain values) nor registered: an op so that count_flops counts the factorization
+LU_FACTORS = Op("lu_factors", _lu_factors, jvp=None, vjp=None, jax=None,
+                cost=lambda out, a: 2 * shape_of(a)[-1] ** 3 // 3)                # 2n^3/3
+
+
+def _solve(a, b, factors=None, transposed=False):
+    """X with A X = B (A^T X = B if transposed), from A's factors where given."""
+    if factors is None:
+        return np.linalg.solve(np.swapaxes(a, -1, -2) if transposed else a, b)
+    lu, pivots = factors
+    dtype = np.result_type(lu, b)
+    getrs, = scipy.linalg.get_lapack_funcs(("getrs",), (lu.astype(dtype, copy=False), b))
+    n, stack = b.shape[-2], b.shape[:-2]
+    columns = np.moveaxis(b, -2, 0).reshape(n, -1)                                # a stack of B: more columns
+    x = getrs(lu.astype(dtype, copy=False), pivots, columns, trans=int(transposed))[0]
+    return np.moveaxis(x.reshape((n,) + stack + b.shape[-1:]), 0, -2)
+
+
+def _solve_jvp(tangents, out, a, b, factors=None, transposed=False):
     da, db = tangents
-    rhs = db if da is None else (neg(matmul(da, out)) if db is None else sub(db, matmul(da, out)))
-    return solve_matrix(a, rhs)                                                   # dX = A^{-1} (dB - dA X)
+    if da is not None:
+        da = matmul(mT(da) if transposed else da, out)
+    rhs = db if da is None else (neg(da) if db is None else sub(db, da))
+    return apply(SOLVE, a, rhs, factors=factors, transposed=transposed)          # dX = A^{-1} (dB - dA X)
 
 
-def _solve_vjp(ct, argnum, out, a, b):
-    b_bar = solve_matrix(mT(a), ct)                                               # B_bar = A^{-T} X_bar
-    return b_bar if argnum == 1 else neg(matmul(b_bar, mT(out)))                  # A_bar = -B_bar X^T
+def _solve_vjp(ct, argnum, out, a, b, factors=None, transposed=False):
+    b_bar = apply(SOLVE, a, ct, factors=factors, transposed=not transposed)      # B_bar = A^{-T} X_bar
+    if argnum == 1:
+        return b_bar
+    return neg(matmul(out, mT(b_bar)) if transposed else matmul(b_bar, mT(out)))  # A_bar = -B_bar X^T
 
 
-def _solve_cost(out, a, b):
+def _solve_cost(out, a, b, factors=None, transposed=False):
     n, k = shape_of(a)[-1], shape_of(out)[-1]
-    return (2 * n ** 3 // 3 + 2 * n * n * k) * stack_count(shape_of(out))        # LU, then two triangular solves
+    factoring = 2 * n ** 3 // 3 if factors is None else 0                        # (else counted by LU_FACTORS)
+    return (factoring + 2 * n * n * k) * stack_count(shape_of(out))              # LU, then two triangular solves
 
 
-SOLVE = _op("solve", np.linalg.solve, _solve_jvp, _solve_vjp,
-            jax=lambda a, b: _jnp().linalg.solve(a, b), cost=_solve_cost, batch=right_hand_side_batch,
+def _solve_twin(a, b, factors=None, transposed=False):
+    jnp = _jnp()
+    return jnp.linalg.solve(jnp.swapaxes(a, -1, -2) if transposed else a, b)
+
+
+def _solve_batch(op):
+    """right_hand_side_batch; a batched A is K matrices, which the factors of one do not solve."""
+    batch = right_hand_side_batch(op)
+
+    def batch_solve(args, flags, factors=None, transposed=False):
+        return batch(args, flags, factors=None if flags[0] else factors, transposed=transposed)
+    return batch_solve
+
+
+SOLVE = _op("solve", _solve, _solve_jvp, _solve_vjp, jax=_solve_twin, cost=_solve_cost, batch=_solve_batch,
             examples=lambda rng: [((general(rng, 3, 3), rng.uniform(-1, 1, (3, 2))), {}),
+                                  ((general(rng, 3, 3), rng.uniform(-1, 1, (3, 2))), dict(transposed=True)),
                                   ((general(rng, 2, 3, 3), rng.uniform(-1, 1, (3, 1))), {}),
                                   ((general(rng, 3, 3), rng.uniform(-1, 1, (2, 3, 2))), {}),
                                   ((complex_general(rng, 3, 3), complex_uniform(rng, 3, 2)), {}),
@@ -207,6 +260,10 @@ SOLVE = _op("solve", np.linalg.solve, _solve_jvp, _solve_vjp,
 
 
 def solve_matrix(a, b):
+    """X with A X = B: one float64 or complex128 matrix A through its factors (above)."""
+    plain = strip(a)
+    if plain.ndim == 2 and plain.dtype in (np.float64, np.complex128):
+        return apply(SOLVE, a, b, factors=apply(LU_FACTORS, plain))
     return apply(SOLVE, a, b)
 
 
