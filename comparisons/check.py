@@ -314,9 +314,14 @@ def _rounding_floors(fun, cotangent, typical, fd, fd_method):
     rounding = None if fun.computes_complex() else reverse_rounding(fun, cotangent)
     if rounding is None:
         return typical, fd, False, 0.0
-    typical = [np.maximum(t, m) for t, m in zip(typical, rounding.magnitude)]
+    # An intermediate holding NaN or inf (data with missing values, masked by np.where or
+    # np.nan_to_num before the output) bounds nothing: no floor from it, rather than a NaN or
+    # infinite tolerance that no comparison could fail.
+    typical = [np.where(np.isfinite(m), np.maximum(t, m), t) for t, m in zip(typical, rounding.magnitude)]
     # (the complex step subtracts nothing: no noise of f's values to divide by its step)
     noise = 0.0 if fd_method == "complex-step" else float(np.finfo(fun.dtype).eps) * rounding.value_rounding
+    if not np.isfinite(noise):
+        noise = 0.0
     if fd is not None and noise:
         value, error, kinks, compared = fd
         steps = fun.unravel(finite_diff.default_step(fun.z(), fd_method))

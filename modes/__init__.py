@@ -9,6 +9,7 @@ over one op registry.
 
 from . import ops  # noqa: F401  (fills the registry)
 from . import forward, reverse  # noqa: F401
+from . import strided  # noqa: F401  (np.lib.stride_tricks' views, as gathers)
 from .api import defop, hessian, hvp, jacfwd, jacrev  # noqa: F401
 from .forward import Dual, jvp  # noqa: F401
 from .numpy_dispatch import UnsupportedFunction  # noqa: F401

@@ -27,6 +27,8 @@ NO_RULE = "refused: no rule (UnsupportedFunction names it; add one with modes.de
 NOT_DISPATCHED = "not handed to fwdrev: NumPy does not dispatch it on a box's type"
 BUFFER = "plain array; with `import modes.numpy as np`, inside a call, an array that records writes"
 STACKS = "of a list holding boxes: refused with the rewrite; modes.numpy's version stacks them"
+KEEPS = "not handed to fwdrev by NumPy (it reads the memory): differentiable with `import modes.numpy as np`"
+BUFFERS = ("zeros", "empty", "ones", "full", "eye", "identity")
 
 PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "numpy-coverage.md")
 
@@ -40,8 +42,9 @@ def _public_functions(module):
         yield name, value
 
 
-def status(function):
-    """What fwdrev does when a box reaches `function`."""
+def status(function, numpy_module=np, drop_in=modes_numpy):
+    """What fwdrev does when a box reaches `function` (of `numpy_module`,
+    whose modes.numpy version is `drop_in`)."""
     if function in REFUSED:
         return f"refused: {REFUSED[function]}"
     user_op = getattr(NUMPY_TABLE.get(function), "op", None)      # a rule added with modes.defop: not fwdrev's
@@ -50,8 +53,8 @@ def status(function):
     if isinstance(function, np.ufunc) or type(function).__name__ == "_ArrayFunctionDispatcher":
         return NO_RULE
     name = getattr(function, "__name__", "")
-    if getattr(modes_numpy, name, None) is not getattr(np, name, None):   # replaced in modes.numpy
-        return STACKS if name in ("array", "asarray") else BUFFER
+    if getattr(drop_in, name, None) is not getattr(numpy_module, name, None):   # replaced in modes.numpy
+        return STACKS if name in ("array", "asarray") else BUFFER if name in BUFFERS else KEEPS
     return NOT_DISPATCHED
 
 
@@ -76,6 +79,9 @@ def rows():
                 continue
             yield prefix.rstrip("."), f"{prefix}{name}", status(function)
     yield "np", "np.r_, np.c_", "of boxes: with `import modes.numpy as np` (concatenated); NumPy's own otherwise"
+    for name, function in _public_functions(np.lib.stride_tricks):
+        yield "np.lib.stride_tricks", f"np.lib.stride_tricks.{name}", status(
+            function, np.lib.stride_tricks, modes_numpy.lib.stride_tricks)
     for name in sorted(n for n in dir(np.ndarray) if not n.startswith("_")):
         if callable(getattr(np.ndarray, name, None)) or isinstance(getattr(np.ndarray, name, None), property) \
                 or name in ArrayInterface.__dict__:

@@ -23,8 +23,8 @@ from .idioms import numpy_replaced
 from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .pytree import flatten, flatten_like
-from .writes import link_if_view
-from .registry import LIVE_CALLS, Box, Tag, apply, as_constants, evaluate, float_dtype, jvp_of, shape_of, size_of
+from .writes import link_if_view, set_shape
+from .registry import LIVE_CALLS, Box, Tag, apply, as_constants, evaluate, float_dtype, jvp_of, shape_of, size_of, strip
 
 
 # The default chunk: all directions in one pass while the seed stays under this
@@ -51,6 +51,10 @@ class Dual(ArrayInterface):
     @property
     def shape(self):
         return shape_of(self.primal)
+
+    @shape.setter
+    def shape(self, shape):
+        set_shape(self, shape)
 
     def plain_value(self):
         return self.primal
@@ -305,5 +309,9 @@ def _require_scalar(f):
                         else f"shape {shape_of(out)}")
             raise TypeError(f"grad needs a function with a scalar output (as jax.grad); this one returned "
                             f"{returned}. Use jacobian for other outputs.")
+        dtype = np.result_type(strip(out))
+        if dtype.kind not in "fc":
+            raise TypeError(f"grad needs a floating-point output (as jax.grad); this one returned dtype {dtype}, "
+                            "which does not depend on the inputs")
         return out
     return scalar_f

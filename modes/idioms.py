@@ -98,6 +98,21 @@ def _drop_in(name):
     return "modes." + name
 
 
+# NumPy functions that read an array's memory or layout, which NumPy cannot hand
+# to fwdrev: modes.numpy has each, as np.<name> there
+LAYOUT_FUNCTIONS = {"as_strided": "np.lib.stride_tricks.as_strided", "ascontiguousarray": "np.ascontiguousarray",
+                    "asfortranarray": "np.asfortranarray", "asanyarray": "np.asanyarray"}
+
+
+def _layout_function(entry, line):
+    """The LAYOUT_FUNCTIONS entry the user called: its frame's (a Python
+    function's), or the one the line names (a C function has no frame)."""
+    if entry is not None:
+        return LAYOUT_FUNCTIONS.get(_function(entry)[1])
+    called = re.search(r"\b(" + "|".join(LAYOUT_FUNCTIONS) + r")\(", line)
+    return LAYOUT_FUNCTIONS[called.group(1)] if called else None
+
+
 def lost_derivative(conversion, kind):
     """The error for a box about to become a plain value. `conversion`:
     'array' (NumPy asked for __array__) or the Python type asked for
@@ -115,6 +130,17 @@ def lost_derivative(conversion, kind):
             "the derivative would be lost. Make the array one that records writes: "
             "`out = np.zeros_like(x, shape=...)` (x: any differentiated array), or `import modes.numpy as np` "
             "and keep np.zeros(...)")
+    layout = _layout_function(entry, line) if conversion == "array" else None
+    if layout is not None:
+        return LostDerivative(
+            said + f"{layout} reads the memory of a {kind}, which NumPy cannot hand to fwdrev, and the derivative "
+            f"would be lost. `import modes.numpy as np`, whose {layout} keeps derivatives"
+            + (" (or write x.copy(): a C-contiguous copy)" if layout == "np.ascontiguousarray" else ""))
+    if entry is not None and type(entry.f_locals.get("self")).__name__ == "vectorize":
+        return LostDerivative(
+            said + "np.vectorize calls your function on each element as a plain number, and the derivative "
+            "would be lost. Call the function on the whole array (NumPy's functions and operators act "
+            "elementwise), or loop over the elements and np.stack the results")
     if entry is not None and entry.f_globals.get("__name__", "").startswith("scipy"):
         name = _public_name(entry)
         drop_in = _drop_in(name)

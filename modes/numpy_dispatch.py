@@ -55,16 +55,18 @@ class ArrayInterface(Box):
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method == "at" and ufunc is np.add:
             return writes.add_at(*inputs)
-        if method != "__call__":
-            raise _unsupported(f"{qualified_name(ufunc)}.{method}")
         if kwargs and kwargs.pop("out", None) is not None:
             raise UnsupportedFunction(
                 f"numpy.{ufunc.__name__} was asked to write into an existing array (out=, or an "
                 "in-place operator such as y += x on a plain array y): the derivative would be lost. "
                 "Write y = y + x instead")
-        function = NUMPY_TABLE.get(ufunc)
+        if method == "outer" and ufunc.nin == 2 and ufunc in NUMPY_TABLE:
+            a, b = inputs      # np.add.outer(a, b): a with b's axes appended, broadcast against b
+            inputs, method = (ops.reshape(a, np.shape(ops.strip(a)) + (1,) * np.ndim(ops.strip(b))), b), "__call__"
+        # np.add.reduce and np.add.accumulate have entries of their own (ops/reductions.py)
+        function = NUMPY_TABLE.get(ufunc if method == "__call__" else getattr(ufunc, method, None))
         if function is None:
-            raise _unsupported(qualified_name(ufunc))
+            raise _unsupported(qualified_name(ufunc) + ("" if method == "__call__" else f".{method}"))
         try:
             return function(*inputs, **kwargs)
         except TypeError:
@@ -84,6 +86,8 @@ class ArrayInterface(Box):
     def __array__(self, dtype=None, copy=None):
         if not self.tag.alive:    # escaped from a finished call: its value
             return np.asarray(escaped_value(self), dtype)
+        if dtype is not None and np.dtype(dtype).kind in "iub":    # np.int64(v): as v.astype(int)
+            return ops.astype(self, dtype)
         raise lost_derivative("array", f"differentiable value (a {type(self).__name__})")
 
     def _plain_scalar(self, kind, conversion):
@@ -98,6 +102,9 @@ class ArrayInterface(Box):
 
     def __bool__(self):
         return bool(ops.strip(self))
+
+    def __format__(self, spec):      # f"{loss:.3f}" shows the value, as print(loss) does
+        return format(ops.strip(self), spec)
 
     def __len__(self):
         return len(ops.strip(self))
@@ -160,6 +167,13 @@ class ArrayInterface(Box):
     def dtype(self): return np.result_type(ops.strip(self))
     @property
     def T(self): return ops.transpose(self)
+    # its array's memory layout (what as_strided and CS231n's conv_forward_strides read)
+    @property
+    def itemsize(self): return self.dtype.itemsize
+    @property
+    def nbytes(self): return self.size * self.itemsize
+    @property
+    def strides(self): return np.asarray(ops.strip(self)).strides
 
     # ndarray's reduction methods take NumPy's arguments in NumPy's order
     def sum(self, *args, **kwargs): return ops.sum(self, *args, **kwargs)
@@ -179,6 +193,8 @@ class ArrayInterface(Box):
     def nonzero(self): return np.nonzero(ops.strip(self))
     @property
     def mT(self): return ops.swapaxes(self, -1, -2)
+    @property
+    def flat(self): return writes.Flat(self)
 
     def ravel(self, order="C"):
         return self.reshape(-1, order=order)

@@ -28,7 +28,7 @@ from .inputs import as_differentiable, normalize_argnums
 from .numpy_dispatch import ArrayInterface
 from .ops.elementwise import local_gradients
 from .pytree import flatten, flatten_like
-from .writes import link_if_view
+from .writes import link_if_view, set_shape
 from .registry import (BUILT_IN, FLOP_COUNTERS, LIVE_CALLS, REGISTRY, Box, Tag, apply, as_constants, broadcast_cotangent, count, evaluate,
                        shape_of, size_of, vjp_of)
 
@@ -163,6 +163,10 @@ class Traced(ArrayInterface):
     @property
     def shape(self):
         return getattr(self.value, "shape", ())
+
+    @shape.setter
+    def shape(self, shape):
+        set_shape(self, shape)
 
     def plain_value(self):
         return self.value

@@ -104,6 +104,24 @@ def test_vjp_sign_error_fails_on_adjoint_and_jax_and_says_which(user_op):
     assert result.worst.argument == "x" and result.worst.relative_error == pytest.approx(2.0)
 
 
+def test_data_with_missing_values_is_checked_and_a_wrong_rule_there_still_fails(user_op):
+    # NaN and inf intermediates masked before the output (np.nan_to_num, np.where) give the
+    # rounding analysis nothing to bound: the finite-difference rows keep their own tolerance
+    missing = np.array([0.0, np.nan, np.inf, -np.inf])
+    masked = lambda x, op=np.sin: (np.sum(np.sin(np.nan_to_num(x + missing)))
+                                   + np.sum(np.where(np.isnan(x * missing), 0.0, op(x))))
+    x = np.array([0.3, -0.8, 1.1, 0.5])
+    result = check_grads(masked, (x,))
+    assert result.ok, str(result)
+    assert np.isfinite(result.table["tolerance"]).all()
+    cube = user_op("check_test_cube_missing", lambda x: x ** 3,
+                   jvp=lambda t, out, x: 3 * x ** 2 * t[0],
+                   vjp=lambda ct, argnum, out, x: -3 * x ** 2 * ct,      # the sign error
+                   jax=lambda x: x ** 3)
+    wrong = check_grads(lambda x: masked(x, cube), (x,))
+    assert ("reverse VJP", "fd") in failing(wrong) and ("reverse VJP", "jax") in failing(wrong)
+
+
 def test_jvp_error_is_told_apart_from_a_vjp_error(user_op):
     double = user_op("check_test_double", lambda x: 2 * x,
                      jvp=lambda t, out, x: 3 * t[0],                     # should be 2

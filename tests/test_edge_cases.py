@@ -171,8 +171,24 @@ def test_astype_casts_the_value_and_its_derivative(engine, dtype):
     g = engine(f)(x)
     assert g.dtype == dtype
     np.testing.assert_array_equal(g, (2 * x.astype(np.float32)).astype(dtype))
-    with pytest.raises(TypeError, match="drop the derivative"):
+    # an integer cast is a constant (derivative 0, as np.trunc's), so an integer loss has no gradient
+    with pytest.raises(TypeError, match="grad needs a floating-point output.*int64"):
         engine(lambda x: np.sum(x.astype(np.int64)))(x)
+
+
+@pytest.mark.parametrize("engine", [forward.grad, reverse.grad], ids=["forward", "reverse"])
+def test_integer_casts_are_constants_used_as_indices(engine):
+    # autograd's test_cast_to_int: the last column of W, cast to integers, indexes W's other columns
+    W = np.concatenate([np.arange(15.0).reshape(5, 3) / 10, [[0.0], [2.0], [1.0], [1.0], [4.0]]], axis=1)
+
+    def f(W):
+        rows = np.int64(W[:, -1])                 # NumPy asks for an int64 array: the values, a constant
+        assert rows.dtype == np.int64 and not isinstance(rows, modes.registry.Box)
+        return np.sum(W[:, :-1][rows] ** 2) + np.sum(W[:, :-1][W[:, -1].astype(int)])
+    expected = np.zeros_like(W)
+    for row in (0, 2, 1, 1, 4):                   # d sum(W[rows, :3]^2) = 2 W at each row, once per use
+        expected[row, :3] += 2 * W[row, :3] + 1
+    np.testing.assert_allclose(engine(f)(W), expected, rtol=1e-14)
 
 
 def test_dict_tangents_and_cotangents_are_matched_by_key():
@@ -376,3 +392,31 @@ def test_axes_and_options_numpy_refuses_are_refused():
     quotient, remainder = reverse.vjp(lambda a: divmod(a, 0.75), np.array([1.0, 2.0]))[0]
     np.testing.assert_array_equal(quotient, [1.0, 2.0])
     np.testing.assert_allclose(remainder, [0.25, 0.5])
+
+
+def test_a_box_formats_as_its_value():
+    # print(f"loss {loss:.3f}") inside a loss function shows the value, in both engines
+    for engine in (reverse, forward):
+        shown = []
+
+        def loss(x):
+            value = np.sum(x ** 2)
+            shown.append(f"loss {value:.3f}, first {x[0]:+.1f}")
+            return value
+        engine.grad(loss)(np.array([1.0, 2.0]))
+        assert shown == ["loss 5.000, first +1.0"]
+
+
+def test_an_index_holding_a_range_reads_and_writes_and_replays_in_jax():
+    # CS231n's softmax loss: -np.log(probs[range(N), y]); its backward: dscores[range(N), y] -= 1
+    from comparisons import check_grads
+    scores, y = np.array([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0]]), np.array([2, 0])
+
+    def softmax_loss(scores):
+        N = scores.shape[0]
+        shifted = scores - np.max(scores, axis=1, keepdims=True)
+        probs = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)
+        dscores = probs.copy()
+        dscores[range(N), y] -= 1
+        return -np.sum(np.log(probs[range(N), y])) / N + np.sum(dscores[range(N), y] ** 2)
+    check_grads(softmax_loss, (scores,)).raise_if_failed()      # forward, reverse, JAX's replay, fd

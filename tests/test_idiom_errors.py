@@ -104,6 +104,28 @@ def projection_with_scipy(w):
     return np.sum(scipy.linalg.qr(w.T)[0])                     # no drop-in: none is offered
 
 
+def im2col_with_as_strided(w):
+    # CS231n's conv_forward_strides: the windows of a padded image as a strided view of its memory
+    padded = np.pad(w, 1)
+    windows = np.lib.stride_tricks.as_strided(padded, shape=(2, 3, 2, 2), strides=padded.strides * 2)
+    return np.sum(windows ** 2)
+
+
+def contiguous_copy(w):
+    columns = np.ascontiguousarray(w.T)
+    return np.sum(columns[0] * columns[1])
+
+
+def copy_into_plain(w):
+    out = np.zeros(w.shape)
+    np.copyto(out, w ** 2)
+    return np.sum(out)
+
+
+def vectorized(w):
+    return np.sum(np.vectorize(lambda v: v * 2 if v > 0 else 0.0)(w))
+
+
 # (function, the text on the line the error points at, what the message must say)
 CASES = [
     (svm_loss_naive, "losses[i] = np.sum(margins)",
@@ -123,6 +145,13 @@ CASES = [
     (nuclear_norm_with_scipy, "scipy.linalg.svd",
      r"scipy\.linalg\.svd turns .*drop-in instead: modes\.scipy\.linalg\.svd \(from modes\.scipy import linalg\)"),
     (projection_with_scipy, "scipy.linalg.qr", r"scipy\.linalg\.qr turns .*fwdrev has no drop-in for it"),
+    (im2col_with_as_strided, "as_strided(padded",
+     r"np\.lib\.stride_tricks\.as_strided reads the memory of a differentiable value.*`import modes\.numpy as np`"),
+    (copy_into_plain, "np.copyto",
+     r"np\.copyto\(dst, src\) writes differentiable values into a plain array.*`out = np\.zeros_like\(v, shape=out\.shape\)`"),
+    (vectorized, "np.vectorize", r"np\.vectorize calls your function on each element.*on the whole array"),
+    (contiguous_copy, "np.ascontiguousarray",
+     r"np\.ascontiguousarray reads the memory.*`import modes\.numpy as np`.*x\.copy\(\)"),
 ]
 
 
@@ -149,6 +178,9 @@ def test_the_rewrites_differentiate():
                                    X.T @ (X @ W > 0).astype(float), rtol=1e-12)   # d sum(relu(XW)) = X^T 1[XW > 0]
         np.testing.assert_allclose(engine(lambda w: np.mean(np.stack([np.sum(w[i] ** 2) for i in range(2)])))(W),
                                    W, rtol=1e-12)        # d mean(sum(w_i^2)) = 2 w / 2
+        # contiguous_copy after x.copy(): d sum(w[:, 0] * w[:, 1]) is w's columns swapped
+        np.testing.assert_allclose(engine(lambda w: np.sum(w.T.copy()[0] * w.T.copy()[1]))(W.T),
+                                   W.T[:, ::-1], rtol=1e-12)
 
 
 def test_numpys_own_message_for_a_stored_box_is_replaced_by_ours():

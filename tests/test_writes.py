@@ -380,3 +380,85 @@ def test_astype_copies_unless_told_not_to_and_checks_casting():
     np.testing.assert_allclose(reverse.grad(f)(x), [1.0, 0.0 + 1.0, 3.0 + 1.0])   # x * [1, 2, 3] with x[1] cut, + copied
     with pytest.raises(TypeError, match="according to the rule 'safe'"):
         reverse.grad(lambda x: np.sum(x.astype(np.float32, casting="safe")))(x)
+
+
+# --- `x.shape = ...`: NumPy's in-place reshape (CS231n's fast layers) -------------------
+def test_setting_the_shape_of_a_box_reshapes_it_in_both_engines_and_a_hessian():
+    def f(x):
+        y = x * 2.0
+        y.shape = (3, -1)            # as CS231n's conv_forward_strides sets x_cols.shape
+        y[:, 0] = y[:, 0] ** 3       # and it stays writable
+        return np.sum(np.sin(y) * np.arange(12.0).reshape(3, 4))
+    x = rng.normal(size=(2, 6))
+    check_grads(f, (x,), order=2).raise_if_failed()
+    value, _ = reverse.vjp(f, x)
+    assert value == f(x)
+
+
+def test_setting_the_shape_of_a_view_keeps_it_a_view_of_its_base():
+    def f(x):
+        base = x.copy()
+        y = base[1:]                 # a view of base
+        row = y[0]                   # a view of y
+        y.shape = (-1,)              # y stays a view of base, row a view of the memory y had
+        base[1, 1] = 5.0 * base[1, 1]    # seen by y (its element 1) and by row (its element 1), as in NumPy
+        return np.sum(row ** 2) + np.sum(y ** 3 * np.arange(8.0)) + np.sum(base)
+    x = rng.normal(size=(3, 4))
+    value, gradient = reverse.value_and_grad(f)(x)
+    assert value == pytest.approx(f(x.copy()), rel=1e-14)     # NumPy on plain arrays
+    check_grads(f, (x,)).raise_if_failed()
+    np.testing.assert_allclose(forward.grad(f)(x), gradient, rtol=1e-13)
+    # by hand: x11 enters as 5 x11 in row, y and base; every other element of rows 1-2 once in y
+    # (weighted by its place k in y's 8) and base, and row 1's in row too
+    expected, place = np.ones_like(x), np.arange(8.0).reshape(2, 4)
+    expected[1:] += 3 * x[1:] ** 2 * place
+    expected[1] += 2 * x[1]
+    expected[1, 1] = 5 * (2 * 5 * x[1, 1] + 3 * (5 * x[1, 1]) ** 2 * place[0, 1] + 1)
+    np.testing.assert_allclose(gradient, expected, rtol=1e-13)
+
+
+def test_a_write_into_a_reshaped_view_is_refused_and_a_shape_that_needs_a_copy_is_numpys_error():
+    def write_through(x):
+        y = x.copy()
+        row = y[0]
+        row.shape = (2, 2)
+        row[0, 0] = 1.0              # NumPy writes into y; fwdrev writes through views made by indexing only
+        return np.sum(y)
+    with pytest.raises(UnsupportedFunction, match="view of another differentiable array, made by reshape"):
+        reverse.grad(write_through)(np.ones((2, 4)))
+
+    def transposed(x):
+        y = x.T
+        y.shape = (8,)               # needs a copy: NumPy refuses, and so does fwdrev
+        return np.sum(y)
+    with pytest.raises(AttributeError, match="Incompatible shape for in-place modification"):
+        transposed(np.ones((2, 4)))
+    for engine in (reverse.grad, forward.grad):
+        with pytest.raises(AttributeError, match="Incompatible shape for in-place modification"):
+            engine(transposed)(np.ones((2, 4)))
+
+
+def test_put_modes_place_and_what_numpy_refuses():
+    x = rng.normal(size=(2, 3))
+
+    def put_wrapped(x, mode):
+        y = x.copy()
+        np.put(y, [7, -8], x[0, :2] ** 2, mode=mode)   # wrap: positions 1 and 4; clip: 5 and 0
+        return y
+    for mode, positions in (("wrap", [1, 4]), ("clip", [5, 0])):
+        expected = x.copy().ravel()
+        expected[positions] = x[0, :2] ** 2
+        np.testing.assert_array_equal(reverse.vjp(lambda x: put_wrapped(x, mode), x)[0], expected.reshape(2, 3))
+        check_grads(lambda x: put_wrapped(x, mode), (x,)).raise_if_failed()
+    with pytest.raises(IndexError, match="index 7 is out of bounds"):
+        reverse.grad(lambda x: np.sum(put_wrapped(x, "raise")))(x)
+
+    def placed_from_nothing(x):
+        y = x.copy()
+        np.place(y, y > -10, x[:0])
+        return np.sum(y)
+    with pytest.raises(ValueError, match="Cannot insert from an empty array"):
+        reverse.grad(placed_from_nothing)(x)
+    with pytest.raises(ValueError, match="Cannot insert from an empty array"):
+        placed_from_nothing(x)                        # (NumPy's own message)
+

@@ -8,9 +8,12 @@ this module gives them one:
   - np.zeros, empty, ones, full, eye, identity inside a differentiation call:
     a buffer of that call, so that `out[i] = v` with a derivative is recorded
     (the naive conv, max-pool, rnn and lstm loops of CS231n);
-  - np.r_ and np.c_ of boxes.
+  - np.r_ and np.c_ of boxes;
+  - np.ascontiguousarray, asfortranarray and asanyarray of a box: itself, or
+    a copy where NumPy would copy;
+  - np.lib.stride_tricks.as_strided of a box (modes/strided.py).
 Every other name is NumPy's own (a true superset), and so are .random,
-.linalg and .fft. Outside a differentiation call everything is plain NumPy.
+.linalg, .fft and the rest of .lib. Outside a differentiation call everything is plain NumPy.
 Nothing is patched: code that imports numpy itself is unchanged.
 """
 
@@ -18,7 +21,8 @@ import numpy as _np
 
 from ..registry import Box as _Box
 from ..registry import innermost_constant as _innermost_constant
-from . import fft, linalg, random  # noqa: F401  (NumPy's, by name)
+from ..registry import strip as _strip
+from . import fft, lib, linalg, random  # noqa: F401  (NumPy's, by name)
 
 
 def __getattr__(name):
@@ -61,6 +65,30 @@ def asarray(a, dtype=None, **options):
     if not _holds_box(a):
         return _np.asarray(a, dtype, **options)
     return array(a, dtype, copy=False, **options)
+
+
+def asanyarray(a, dtype=None, **options):
+    return asarray(a, dtype, **options)
+
+
+def _laid_out(flag, name):
+    def convert(a, dtype=None, **options):
+        if not isinstance(a, _Box):
+            return getattr(_np, name)(a, dtype, **options)
+        out = _np.atleast_1d(a)
+        if dtype is not None:
+            out = out.astype(dtype, copy=False)
+        if getattr(_np.asarray(_strip(out)).flags, flag):
+            return out                   # (NumPy returns the array itself, too)
+        return out.copy() if flag == "c_contiguous" else out.T.copy().T     # (a Fortran-ordered copy)
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = (f"np.{name}; a box is itself where its array is laid out so already, else a copy "
+                       "that keeps its derivative.\n\n" + (getattr(_np, name).__doc__ or ""))
+    return convert
+
+
+ascontiguousarray = _laid_out("c_contiguous", "ascontiguousarray")
+asfortranarray = _laid_out("f_contiguous", "asfortranarray")
 
 
 # --- buffers: constants of the running differentiation call ----------------------------

@@ -26,7 +26,7 @@ from .shape import (axes_of, broadcast_to, concatenate, getitem, moveaxis, ravel
 
 
 # --- rearrangements: NumPy run on the codes of the elements ---------------------
-def _codes_like(arrays):
+def codes_like(arrays):
     """For each array, its elements' positions in the concatenation of all of
     them raveled (int codes shaped like the array)."""
     codes, start = [], 0
@@ -50,7 +50,7 @@ def rearranged(numpy_function, arrays, *args, **kwargs):
     """numpy_function(*arrays, *args, **kwargs) for a function that only moves
     the elements of `arrays`: it runs on their codes and the elements are
     gathered where the codes land."""
-    return _gather(arrays, numpy_function(*_codes_like(arrays), *args, **kwargs))
+    return _gather(arrays, numpy_function(*codes_like(arrays), *args, **kwargs))
 
 
 @implements(np.roll)
@@ -75,7 +75,7 @@ def delete(arr, obj, axis=None):
 @implements(np.insert)
 def insert(arr, obj, values, axis=None):
     """insert^T: the cotangent's slots split between arr and values."""
-    codes_arr, codes_values = _codes_like([arr, values])
+    codes_arr, codes_values = codes_like([arr, values])
     return _gather([arr, values], np.insert(codes_arr, strip(obj), codes_values, axis))
 
 
@@ -104,19 +104,19 @@ def _replace_leaves(nested, codes):
 def block(arrays):
     """np.block: each leaf's elements go where NumPy puts its codes."""
     leaves = _leaves(arrays)
-    return _gather(leaves, np.block(_replace_leaves(arrays, _codes_like(leaves))))
+    return _gather(leaves, np.block(_replace_leaves(arrays, codes_like(leaves))))
 
 
 @implements(np.column_stack)
 def column_stack(tup):
     tup = list(tup)
-    return _gather(tup, np.column_stack(_codes_like(tup)))
+    return _gather(tup, np.column_stack(codes_like(tup)))
 
 
 @implements(np.dstack)
 def dstack(tup):
     tup = list(tup)
-    return _gather(tup, np.dstack(_codes_like(tup)))
+    return _gather(tup, np.dstack(codes_like(tup)))
 
 
 # --- split: slices along one axis ---------------------------------------------------
@@ -242,7 +242,7 @@ def _odd_reflection_pad(x, widths, mode):
                 f"({n}); pad in several steps, or use reflect_type='even'")
         axis_widths = [(0, 0)] * ndim
         axis_widths[axis] = (before, after)
-        codes = _codes_like([x])[0]
+        codes = codes_like([x])[0]
         even = _gather([x], np.pad(codes, axis_widths, mode=mode))
         edge = _gather([x], np.pad(codes, axis_widths, mode="edge"))
         inside = np.zeros(n + before + after, bool)
@@ -279,7 +279,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     if mode in ("constant", "empty"):       # empty: undefined values, here the constant 0
         constants = kwargs.get("constant_values", 0) if mode == "constant" else 0
         values = [v for pair in _pairs(constants, ndim) for v in pair]
-        codes = _codes_like([array] + values)
+        codes = codes_like([array] + values)
         pairs = np.array(codes[1:], dtype=np.intp).reshape(ndim, 2)
         return _gather([array] + values, np.pad(codes[0], widths, mode="constant", constant_values=pairs))
     return rearranged(np.pad, [array], widths, mode=mode, **kwargs)
@@ -462,3 +462,27 @@ def rollaxis_order(ndim, axis, start):
 @implements(np.rollaxis)
 def rollaxis(a, axis, start=0):
     return transpose(a, rollaxis_order(len(shape_of(a)), axis, start))
+
+
+@implements(np.broadcast_arrays)
+def broadcast_arrays(*args, subok=False):
+    """Each argument broadcast to their common shape (broadcast_to's transpose sums back)."""
+    shape = np.broadcast_shapes(*(shape_of(a) for a in args))
+    return tuple(broadcast_to(a, shape) for a in args)
+
+
+@implements(np.apply_along_axis)
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """func1d on each 1-D slice of arr along axis, its results stacked where
+    the axis was (NumPy's shape: arr.shape[:axis] + result.shape + arr.shape[axis + 1:])."""
+    ndim = len(shape_of(arr))
+    axis = axes_of(axis, ndim, "apply_along_axis")[0]
+    moved = moveaxis(arr, axis, -1)
+    outer = shape_of(moved)[:-1]
+    if 0 in outer:
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    results = [func1d(getitem(moved, index), *args, **kwargs) for index in np.ndindex(outer)]
+    result_ndim = len(shape_of(results[0]))
+    stacked = reshape(np.stack(results), outer + shape_of(results[0]))
+    return moveaxis(stacked, tuple(range(len(outer), len(outer) + result_ndim)),
+                    tuple(range(axis, axis + result_ndim)))

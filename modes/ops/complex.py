@@ -77,6 +77,17 @@ def conj(z):
     return apply(CONJ, z) if is_complex(z) else z
 
 
+@implements(np.real_if_close)
+def real_if_close(a, tol=100):
+    """The real part where every imaginary part is within tol machine epsilons of 0 (NumPy's test, on values)."""
+    if not is_complex(a):
+        return a
+    values = np.asarray(strip(a))
+    if tol > 1:
+        tol = tol * np.finfo(values.dtype).eps
+    return real(a) if np.all(np.abs(values.imag) < tol) else a
+
+
 @implements(np.angle)
 def angle(z, deg=False):
     if not is_complex(z):

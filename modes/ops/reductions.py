@@ -353,3 +353,23 @@ for _numpy_functions, _function in (((np.sum,), sum), ((np.mean,), mean), ((np.p
 
 passes_through(np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero, np.any, np.all,
                np.allclose, np.isclose, np.array_equal)
+
+
+# --- ufunc methods: np.add.reduce(x) is np.sum(x, axis=0), np.add.accumulate(x) np.cumsum(x, axis=0)
+def _along_axis_0(function):
+    def method(x, axis=0, *args, **kwargs):
+        return function(x, axis, *args, **kwargs)
+    method.__name__ = function.__name__
+    return method
+
+
+def _logaddexp_reduce(x, axis=0, dtype=None, out=None, keepdims=False):
+    refuse_options("logaddexp.reduce", out=out)
+    return logsumexp(x if dtype is None else astype(x, dtype), axis, keepdims)
+
+
+for _ufunc, _reduction in ((np.add, sum), (np.multiply, prod), (np.maximum, max), (np.minimum, min)):
+    implements(_ufunc.reduce)(_along_axis_0(_reduction))
+implements(np.logaddexp.reduce)(_logaddexp_reduce)
+implements(np.add.accumulate)(_along_axis_0(cumsum))
+implements(np.multiply.accumulate)(_along_axis_0(cumprod))

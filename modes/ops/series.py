@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import UnsupportedFunction
 from ..registry import Box, implements, shape_of, strip
 from . import reductions
+from .decompositions import lstsq
 from .elementwise import add, log10, mul, neg, power, remainder, sub, truediv, where
 from .linalg import matmul
 from .shape import astype, axes_of, broadcast_to, concatenate, expand_dims, getitem, moveaxis, ravel, reshape
@@ -225,6 +226,27 @@ def polyval(p, x):
     for i in range(shape_of(p)[0] if shape_of(p) else len(p)):
         y = add(mul(y, x), getitem(p, i) if isinstance(p, Box) or isinstance(p, np.ndarray) else p[i])
     return y
+
+
+@implements(np.polyfit)
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """Least squares on the Vandermonde matrix, as NumPy solves it (columns
+    scaled to unit norm first, NumPy's default rcond = len(x) eps): a
+    lowering to lstsq, differentiable in x, y and w."""
+    if full or cov:
+        raise UnsupportedFunction("fwdrev's numpy.polyfit does not take full= or cov=; call it without them "
+                                  "(np.linalg.lstsq gives residuals and rank)")
+    columns = reshape(x, (-1, 1))
+    lhs = power(columns, np.arange(int(deg), -1, -1, dtype=float))                # vander(x, deg + 1)
+    rhs = y
+    if w is not None:
+        lhs = mul(lhs, reshape(w, (-1, 1)))
+        rhs = mul(rhs, w if len(shape_of(y)) == 1 else reshape(w, (-1, 1)))
+    if rcond is None:
+        rcond = shape_of(columns)[0] * np.finfo(np.result_type(strip(x), np.float64)).eps
+    scale = power(reductions.sum(mul(lhs, lhs), axis=0), 0.5)
+    coefficients = lstsq(truediv(lhs, scale), rhs, rcond)[0]
+    return truediv(coefficients, scale) if len(shape_of(y)) == 1 else truediv(coefficients, reshape(scale, (-1, 1)))
 
 
 @implements(np.interp)

@@ -117,7 +117,7 @@ def normalize_index(index, ndim):
     entries, consumed, ellipsis = [], 0, None     # (axes the entries index; where '...' stands)
     for entry in index:
         entry = strip(entry)
-        if isinstance(entry, (list, np.ndarray)):
+        if isinstance(entry, (list, range, np.ndarray)):      # (probs[range(N), y], CS231n's softmax loss)
             entry = np.asarray(entry)
             kind = entry.dtype.kind
             if kind == "b":
@@ -362,9 +362,15 @@ def moveaxis(x, source, destination):
 
 
 def astype(x, dtype):
+    """x cast to dtype. An integer or boolean cast (indices: W[:, -1].astype(int)) is
+    piecewise constant, derivative 0 as np.trunc's: its plain values, a constant (as
+    JAX's astype under grad)."""
     dtype = np.dtype(dtype)
+    if dtype.kind in "iub":
+        return np.asarray(strip(x)).astype(dtype)
     if not np.issubdtype(dtype, np.floating):
-        raise TypeError(f"astype({dtype}) would drop the derivative; only floating dtypes keep it")
+        raise TypeError(f"astype({dtype}) of a differentiable value: fwdrev casts to floating dtypes, and to "
+                        "integers and booleans as constants; for a complex value write x + 0j")
     if np.result_type(strip(x)) == dtype:
         return x
     return apply(ASTYPE, x, dtype=dtype)
