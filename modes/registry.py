@@ -260,9 +260,14 @@ def passes_through(*numpy_functions):
     on the plain values under the boxes, and their results are constants."""
     for numpy_function in numpy_functions:
         def on_plain_values(*args, _function=numpy_function, **kwargs):
-            return _function(*[strip(a) for a in args], **{k: strip(v) for k, v in kwargs.items()})
+            return _function(*[_plain(a) for a in args], **{k: _plain(v) for k, v in kwargs.items()})
         NUMPY_TABLE[numpy_function] = on_plain_values
         PASSES_THROUGH.add(numpy_function)
+
+
+def _plain(x):
+    """x with every box in it, in lists and tuples too (np.lexsort((a, b))), as its plain value."""
+    return type(x)(_plain(item) for item in x) if type(x) in (list, tuple) else strip(x)
 
 
 REFUSED: dict = {}     # NumPy functions refused on boxes on purpose -> why (the coverage table says it)

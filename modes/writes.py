@@ -13,6 +13,10 @@ Views are kept right, as NumPy keeps them:
     (`y[0][1] = 5`, or `v = y[0]; v[1] = 5`, changes y); a write into any
     other view (y.T, a reshape) is refused with the rewrite to make.
 
+NumPy's functions that write into their first argument (np.copyto, np.put,
+np.place, np.putmask, np.fill_diagonal, x.flat[i] = v) are writes of the same
+kind, at the positions NumPy itself would write.
+
 Cost: a write reuses the buffer's memory when nothing else can see it (no
 other reference to the array, no view of it, not saved by a tape): k writes
 into an n-element buffer cost O(k + n). Otherwise it copies once (copy on
@@ -261,3 +265,15 @@ def fill_diagonal(a, val, wrap=False):
     marked = np.zeros(a.shape, dtype=bool)
     np.fill_diagonal(marked, True, wrap=wrap)
     _write_positions(a, np.flatnonzero(marked), val)
+
+
+@implements(np.put_along_axis)
+def put_along_axis(arr, indices, values, axis):
+    """arr's elements at indices along axis = values: the positions np.take_along_axis
+    names, replayed on positions."""
+    arr = _target(arr, "np.put_along_axis(arr, indices, values, axis)")
+    positions = np.arange(int(np.prod(arr.shape))).reshape(arr.shape)
+    if axis is None:
+        positions, axis = positions.ravel(), 0
+    written = np.take_along_axis(positions, np.asarray(strip(indices)), axis)
+    _write_positions(arr, written, broadcast_to(values, written.shape))

@@ -86,7 +86,7 @@ def test_float32_stays_float32():
 def test_an_error_in_f_gives_the_arrays_back():
     x = np.array([1.0, 2.0])
     with pytest.raises(UnsupportedFunction):
-        reverse.grad(lambda a: np.sum(np.i0(a)))(x)
+        reverse.grad(lambda a: np.sum(np.unique(a)))(x)
     x[0] = 5.0          # writeable again
 
 
@@ -122,8 +122,8 @@ def test_empty_inputs_and_outputs():
 
 def test_unsupported_functions_and_options_are_named():
     x = np.array([1.0, 2.0])
-    with pytest.raises(UnsupportedFunction, match=r"numpy\.unwrap"):
-        reverse.grad(lambda a: np.sum(np.unwrap(a)))(x)
+    with pytest.raises(UnsupportedFunction, match=r"numpy\.unique"):
+        reverse.grad(lambda a: np.sum(np.unique(a)))(x)
     with pytest.raises(UnsupportedFunction, match=r"numpy\.linalg\.eig.*np\.linalg\.eig"):
         reverse.grad(lambda a: np.real(np.sum(np.linalg.eig(a)[0])))(np.eye(2))
     with pytest.raises(UnsupportedFunction, match="out="):

@@ -152,8 +152,8 @@ def test_an_escaped_dual_is_its_value_outside_and_a_constant_inside_a_new_call()
 
 
 def test_a_numpy_function_without_a_rule_names_itself():
-    with pytest.raises(UnsupportedFunction, match=r"numpy\.unwrap.*defop"):
-        forward.grad(lambda x: np.sum(np.unwrap(x)))(np.ones(3))
+    with pytest.raises(UnsupportedFunction, match=r"numpy\.histogram.*defop"):
+        forward.grad(lambda x: np.sum(np.histogram(x)[1]))(np.ones(3))
     with pytest.raises(UnsupportedFunction, match=r"numpy\.unique.*defop\('unique'"):
         forward.jacobian(lambda a: np.unique(a))(np.ones(3))
     with pytest.raises(TypeError, match="derivative"):

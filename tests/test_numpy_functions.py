@@ -85,6 +85,12 @@ def written_through_flat(x):
     return y + y.flat[3]
 
 
+def put_along_rows(x):
+    y = x.copy()
+    np.put_along_axis(y, np.array([[1], [3], [0]]), x[:, :1] ** 2, axis=1)
+    return y
+
+
 def _jax_flat_set(x, positions, values):
     return x.ravel().at[np.asarray(positions)].set(values).reshape(x.shape)
 
@@ -118,6 +124,42 @@ CASES = [
     ("polyfit", lambda x, y: np.polyfit(x, y, 2), lambda x, y: jnp.polyfit(x, y, 2), (V, V ** 3 - V)),
     ("polyfit-weighted", lambda x, y, w: np.polyfit(x, y, 3, w=w), lambda x, y, w: jnp.polyfit(x, y, 3, w=w),
      (V, np.stack([V ** 2, np.sin(V)], axis=1), V ** 2 + 0.5)),
+    ("astype-function", lambda x: np.astype(x, np.float64) * np.astype(2 * x, np.float64, copy=False)
+     + np.astype(x, np.int64), lambda x: x * (2 * x) + jnp.trunc(x), (X,)),
+    ("cumulative_sum", lambda x: np.cumulative_sum(x, axis=1, include_initial=True),
+     lambda x: jnp.cumulative_sum(x, axis=1, include_initial=True), (X,)),
+    ("cumulative_prod", lambda x: np.cumulative_prod(x), lambda x: jnp.cumulative_prod(x), (V,)),
+    ("compress", lambda x: np.compress([True, False, True], x, axis=0) + np.compress(X.ravel() > 0, x)[0],
+     lambda x: x[np.array([0, 2])] + x.ravel()[np.flatnonzero(X.ravel() > 0)][0], (X,)),
+    ("extract", lambda x: np.extract(X > 0, x), lambda x: x[X > 0], (X,)),
+    ("resize", lambda x: np.resize(x, (5, 3)), lambda x: jnp.resize(x, (5, 3)), (X,)),
+    ("unstack", lambda x: np.unstack(x, axis=1), lambda x: jnp.unstack(x, axis=1), (CUBE,)),
+    ("diagflat", lambda x: np.diagflat(x[:2], k=1), lambda x: jnp.diagflat(x[:2], k=1), (X,)),
+    ("vander", lambda x: np.vander(x, 3), lambda x: jnp.vander(x, 3), (W,)),
+    ("vander-increasing", lambda x: np.vander(x, increasing=True), lambda x: jnp.vander(x, increasing=True), (W,)),
+    ("bincount-weights", lambda w: np.bincount([0, 2, 2, 5, 0, 1], weights=w, minlength=7),
+     lambda w: jnp.bincount(np.array([0, 2, 2, 5, 0, 1]), weights=w, length=7), (V,)),
+    ("modf", lambda x: np.modf(3 * x), lambda x: jnp.modf(3 * x), (X,)),
+    ("frexp", lambda x: np.frexp(x)[0], lambda x: jnp.frexp(x)[0], (X,)),
+    ("ldexp", lambda x: np.ldexp(x, np.array([1, -2, 3, 0])), lambda x: jnp.ldexp(x, np.array([1, -2, 3, 0])), (X,)),
+    ("divmod", lambda a, b: np.divmod(a, b)[1] + np.divmod(a, b)[0], lambda a, b: jnp.divmod(a, b)[1] + jnp.divmod(a, b)[0],
+     (X, P[:1, :1] * 0.7)),
+    ("unwrap", lambda p: np.unwrap(p * 4), lambda p: jnp.unwrap(p * 4), (V,)),
+    ("i0", lambda x: np.i0(x), lambda x: jnp.i0(x), (V,)),
+    ("polyadd-polysub", lambda a, b: np.polyadd(a, b) * np.polysub(b, a), lambda a, b: jnp.polyadd(a, b) * jnp.polysub(b, a),
+     (W, V)),
+    ("polymul", lambda a, b: np.polymul(a, b), lambda a, b: jnp.polymul(a, b), (W, V)),
+    ("polyder", lambda p: np.polyder(p, 2), lambda p: jnp.polyder(p, 2), (V,)),
+    ("polyint", lambda p, k: np.polyint(p, 2, k=[k, 2 * k]), lambda p, k: jnp.polyint(p, 2, k=jnp.stack([k, 2 * k])),
+     (V, 0.7)),
+    ("poly", lambda r: np.poly(r), lambda r: jnp.poly(r), (W,)),
+    ("choose", lambda a, b: np.choose(np.array([[0, 1, 2, 0], [2, 2, 1, 0], [1, 0, 0, 2]]), [a, b, 0.5 * a]),
+     lambda a, b: jnp.choose(np.array([[0, 1, 2, 0], [2, 2, 1, 0], [1, 0, 0, 2]]), [a, b, 0.5 * a], mode="clip"),
+     (X, W[:, None])),
+    ("trim_zeros", lambda x: np.trim_zeros(x * np.array([0, 0, 1, 0, 1, 0])),
+     lambda x: (x * np.array([0, 0, 1, 0, 1, 0]))[2:5], (V,)),
+    ("apply_over_axes", lambda x: np.apply_over_axes(np.sum, x ** 2, [0, 2]),
+     lambda x: jnp.sum(x ** 2, axis=(0, 2), keepdims=True), (CUBE,)),
     # writes into an argument
     ("copyto-where", copied_where_positive, lambda x: jnp.where(x > 0, x ** 2, 0.0), (X,)),
     ("put", put_into_a_copy, lambda x: _jax_flat_set(x, [0, 5, -1], x[1, :3] * 2), (X,)),
@@ -126,6 +168,8 @@ CASES = [
     ("putmask", putmasked, lambda x: jnp.where(x < 0, jnp.resize(x[0] ** 2, 12).reshape(3, 4), x), (X,)),
     ("fill_diagonal-wrap", diagonal_filled,
      lambda x: _jax_flat_set(jnp.concatenate([x, x]), _SQUARE_DIAGONAL, x[0, 0] * 3), (X,)),
+    ("put_along_axis", put_along_rows, lambda x: jnp.put_along_axis(x, np.array([[1], [3], [0]]), x[:, :1] ** 2,
+                                                                     axis=1, inplace=False), (X,)),
     ("flat", written_through_flat,
      lambda x: _jax_flat_set(x, [1, 7], x[2, :2]) + _jax_flat_set(x, [1, 7], x[2, :2]).ravel()[3], (X,)),
     # shape and assembly
@@ -327,3 +371,31 @@ def test_hessian_agrees_with_jax(name, f, twin, args):
     ours = modes.hessian(lambda x: _total(f(x, *args[1:])))(args[0])
     theirs = jax.jit(jax.hessian(lambda x: _total(twin(x, *args[1:]))))(jnp.asarray(args[0]))
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-9)
+
+
+# Functions whose results are integers, booleans, text or files: computed on the values under the
+# boxes, in both engines, as NumPy computes them on plain arrays
+PASSING_THROUGH = [
+    ("argpartition", lambda x: np.argpartition(x, 2)), ("argwhere", lambda x: np.argwhere(x > 0)),
+    ("flatnonzero", lambda x: np.flatnonzero(x > 0)), ("searchsorted", lambda x: np.searchsorted(np.sort(x), 0.1)),
+    ("digitize", lambda x: np.digitize(x, [-1.0, 0.0, 1.0])), ("lexsort", lambda x: np.lexsort((x, -x))),
+    ("isin", lambda x: np.isin(x, x[:2])), ("array_equiv", lambda x: np.array_equiv(x, x)),
+    ("nanargmax", lambda x: np.nanargmax(x)), ("isposinf", lambda x: np.isposinf(np.where(x > 0, np.inf, x))),
+    ("iscomplex", lambda x: np.iscomplex(x)), ("bitwise_and", lambda x: np.bitwise_and(np.astype(x, int), 3)),
+    ("gcd", lambda x: np.gcd(np.astype(10 * x, int), 4)), ("array2string", lambda x: np.array2string(x, precision=3)),
+    ("unravel_index", lambda x: np.unravel_index(np.argmax(x), (2, 3))),
+]
+
+
+@pytest.mark.parametrize("engine", [modes.grad, modes.jacfwd], ids=["reverse", "forward"])
+@pytest.mark.parametrize("name,f", PASSING_THROUGH, ids=[name for name, _ in PASSING_THROUGH])
+def test_functions_of_values_pass_through_as_numpy_computes_them(engine, name, f):
+    x = np.array([0.3, -1.2, 2.5, 0.0, -0.4, 1.1])
+    seen = []
+
+    def loss(x):
+        seen.append(f(x))
+        return np.sum(x ** 2)
+    np.testing.assert_allclose(engine(loss)(x), 2 * x)
+    expected, got = f(x), seen[0]
+    assert type(got) is type(expected) and str(got) == str(expected)

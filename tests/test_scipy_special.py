@@ -112,6 +112,9 @@ UFUNCS = [
     ("i1e", lambda x: scipy.special.i1e(x), (POSITIVE,)),
     ("gammainc-in-x", lambda x: scipy.special.gammainc(2.5, x), (POSITIVE,)),
     ("gammaincc-in-x", lambda x: scipy.special.gammaincc(2.5, x), (POSITIVE,)),
+    # SciPy's names for NumPy's ufuncs
+    ("expm1-log1p-exp2-cbrt", lambda x: scipy.special.expm1(x) * scipy.special.log1p(x) + scipy.special.exp2(x)
+     * scipy.special.cbrt(x) + scipy.special.round(x), (POSITIVE,)),
 ]
 # no JAX twin (JAX's bessel_jn is accurate to ~1e-11 only; no Y, no real orders): FD only
 NO_TWIN = [

@@ -19,10 +19,10 @@ derivative is the gather's:
 import numpy as np
 
 from ..errors import UnsupportedFunction
-from ..registry import Box, implements, shape_of, size_of, strip
-from .elementwise import mul, sub, where
-from .shape import (axes_of, broadcast_to, concatenate, getitem, moveaxis, ravel, reshape, scatter_add,
-                    stack, transpose)
+from ..registry import Box, implements, passes_through, shape_of, size_of, strip
+from .elementwise import mul, power, sub, where
+from .shape import (axes_of, broadcast_to, concatenate, diag, getitem, moveaxis, ravel, reshape, scatter_add,
+                    stack, take, transpose)
 
 
 # --- rearrangements: NumPy run on the codes of the elements ---------------------
@@ -486,3 +486,113 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
     stacked = reshape(np.stack(results), outer + shape_of(results[0]))
     return moveaxis(stacked, tuple(range(len(outer), len(outer) + result_ndim)),
                     tuple(range(axis, axis + result_ndim)))
+
+
+@implements(np.compress)
+def compress(condition, a, axis=None, out=None):
+    """The slices of a where condition holds (along axis; of a raveled without one)."""
+    if out is not None:
+        raise UnsupportedFunction("fwdrev's numpy.compress does not take out=; call it without")
+    kept = np.flatnonzero(np.asarray(strip(condition), dtype=bool))
+    if axis is None:
+        return getitem(ravel(a), (kept,))
+    return take(a, kept, axis)
+
+
+@implements(np.extract)
+def extract(condition, arr):
+    """arr's elements where condition holds, raveled."""
+    return getitem(ravel(arr), (np.flatnonzero(np.ravel(np.asarray(strip(condition), dtype=bool))),))
+
+
+@implements(np.resize)
+def resize(a, new_shape):
+    """a's elements repeated (in order) to fill new_shape: a gather, its transpose sums the repeats."""
+    return rearranged(np.resize, [a], new_shape)
+
+
+@implements(np.unstack)
+def unstack(x, /, *, axis=0):
+    return tuple(moveaxis(x, axis, 0)[i] for i in range(shape_of(x)[axis]))
+
+
+@implements(np.diagflat)
+def diagflat(v, k=0):
+    return diag(ravel(v), k)
+
+
+@implements(np.vander)
+def vander(x, N=None, increasing=False):
+    """Columns x^(N-1), ..., x, 1 (increasing: reversed): powers of a column of x."""
+    N = shape_of(x)[0] if N is None else int(N)
+    powers = np.arange(N, dtype=float) if increasing else np.arange(N - 1, -1, -1, dtype=float)
+    return power(reshape(x, (-1, 1)), powers)
+
+
+@implements(np.bincount)
+def bincount(x, weights=None, minlength=0):
+    """Per bin, the sum of the weights of its integers: a scatter-add of the weights
+    (differentiable in them; the integers x are constants)."""
+    bins = np.asarray(strip(x))
+    if weights is None:
+        return np.bincount(bins, minlength=minlength)
+    length = max(int(minlength), int(bins.max()) + 1 if bins.size else 0)
+    return scatter_add(weights, (bins,), (length,))
+
+
+passes_through(np.argpartition, np.argwhere, np.flatnonzero, np.searchsorted, np.digitize, np.lexsort,
+               np.isin, np.array_equiv, np.nanargmax, np.nanargmin, np.unravel_index, np.ravel_multi_index,
+               np.ix_, np.diag_indices_from, np.tril_indices_from, np.triu_indices_from,
+               np.may_share_memory, np.shares_memory, np.common_type, np.min_scalar_type,
+               # values as text or on disk
+               np.array2string, np.array_str, np.array_repr, np.save, np.savetxt, np.savez, np.savez_compressed)
+
+
+@implements(np.choose)
+def choose(a, choices, out=None, mode="raise"):
+    """choices[a[i]][i]: the choices broadcast and stacked, then gathered along the stack."""
+    if out is not None:
+        raise UnsupportedFunction("fwdrev's numpy.choose does not take out=; call it without")
+    index, n = np.asarray(strip(a)), len(choices)
+    if mode == "wrap":
+        index = index % n
+    elif mode == "clip":
+        index = np.clip(index, 0, n - 1)
+    elif np.any((index < 0) | (index >= n)):
+        raise ValueError("invalid entry in choice array")
+    shape = np.broadcast_shapes(index.shape, *(shape_of(c) for c in choices))
+    stacked = stack([broadcast_to(c, shape) for c in choices])
+    return getitem(take_along_axis(stacked, np.broadcast_to(index, shape)[None], axis=0), 0)
+
+
+@implements(np.trim_zeros)
+def trim_zeros(filt, trim="fb", axis=None):
+    """filt without its leading ('f') and trailing ('b') zeros: a slice found on the values."""
+    values = np.asarray(strip(filt))
+    if axis is not None or values.ndim != 1:
+        raise UnsupportedFunction("fwdrev's numpy.trim_zeros takes a 1-D array and no axis=")
+    nonzero = np.flatnonzero(values)
+    if not nonzero.size:
+        return getitem(filt, slice(0, 0))
+    first = nonzero[0] if "f" in trim.lower() else 0
+    last = nonzero[-1] + 1 if "b" in trim.lower() else values.size
+    return getitem(filt, slice(int(first), int(last)))
+
+
+@implements(np.apply_over_axes)
+def apply_over_axes(func, a, axes):
+    """func(a, axis) for each axis in turn, the reduced axis kept (as NumPy)."""
+    ndim = len(shape_of(a))
+    for axis in np.atleast_1d(axes):
+        axis = int(axis) % ndim
+        result = func(a, axis)
+        if len(shape_of(result)) != ndim:
+            result = reshape(result, shape_of(result)[:axis] + (1,) + shape_of(result)[axis:])
+        if len(shape_of(result)) != ndim:
+            raise ValueError("function is not returning an array of the correct shape")
+        a = result
+    return a
+
+
+passes_through(np.einsum_path, np.packbits, np.unpackbits, np.isnat, np.is_busday, np.busday_count,
+               np.busday_offset, np.datetime_as_string)

@@ -550,4 +550,33 @@ def float_power(a, b):
 
 passes_through(np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
                np.isfinite, np.isnan, np.isinf, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
-               np.signbit, np.spacing)
+               np.signbit, np.spacing, np.isneginf, np.isposinf, np.iscomplex, np.isreal,
+               # integer arithmetic: integers have no derivative
+               np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.bitwise_count, np.left_shift,
+               np.right_shift, np.gcd, np.lcm)
+
+
+@implements(np.modf)
+def modf(x):
+    """(fractional part, integral part): d frac = dx, the integral part a constant (as trunc's)."""
+    whole = np.trunc(strip(x))
+    return sub(x, whole), whole
+
+
+@implements(np.frexp)
+def frexp(x):
+    """(mantissa, exponent) with x = mantissa 2^exponent: d mantissa = dx / 2^exponent."""
+    exponent = np.frexp(strip(x))[1]
+    return mul(x, np.ldexp(1.0, -exponent)), exponent
+
+
+@implements(np.ldexp)
+def ldexp(x, exponent):
+    """x 2^exponent (integer exponents: constants)."""
+    return mul(x, np.ldexp(1.0, strip(exponent)))
+
+
+@implements(np.divmod)
+def divmod_(a, b):
+    return floor_divide(a, b), remainder(a, b)
+

@@ -373,3 +373,26 @@ for _ufunc, _reduction in ((np.add, sum), (np.multiply, prod), (np.maximum, max)
 implements(np.logaddexp.reduce)(_logaddexp_reduce)
 implements(np.add.accumulate)(_along_axis_0(cumsum))
 implements(np.multiply.accumulate)(_along_axis_0(cumprod))
+
+
+def _cumulative(scan, identity):
+    """np.cumulative_sum / cumulative_prod (the array API's): the scan along axis
+    (required above 1-D), with include_initial= the identity first."""
+    def cumulative(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+        refuse_options(scan.__name__, out=out)
+        ndim = len(shape_of(x))
+        if axis is None:
+            if ndim > 1:
+                raise ValueError("axis must be specified for multi-dimensional arrays")
+            axis = 0
+        scanned = scan(x, axis, dtype)
+        if not include_initial:
+            return scanned
+        axis = normalize_axis(axis, ndim)[0]
+        first = np.full(kept_shape(shape_of(x), (axis,)), identity, dtype=np.result_type(strip(scanned)))
+        return concatenate([first, scanned], axis=axis)
+    return cumulative
+
+
+implements(np.cumulative_sum)(_cumulative(cumsum, 0.0))
+implements(np.cumulative_prod)(_cumulative(cumprod, 1.0))

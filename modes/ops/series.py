@@ -228,6 +228,70 @@ def polyval(p, x):
     return y
 
 
+def _aligned(*polynomials):
+    """Coefficient arrays (highest power first) padded with leading zeros to one length."""
+    polynomials = [_array(p) for p in polynomials]
+    n = max(shape_of(p)[0] for p in polynomials)
+    return [concatenate([np.zeros(n - shape_of(p)[0], np.result_type(strip(p), np.float64)), p])
+            if shape_of(p)[0] < n else p for p in polynomials]
+
+
+@implements(np.polyadd)
+def polyadd(a1, a2):
+    return add(*_aligned(a1, a2))
+
+
+@implements(np.polysub)
+def polysub(a1, a2):
+    return sub(*_aligned(a1, a2))
+
+
+@implements(np.polymul)
+def polymul(a1, a2):
+    """The product's coefficients: the convolution of the factors'."""
+    return convolve(_array(a1), _array(a2))
+
+
+@implements(np.polyder)
+def polyder(p, m=1):
+    """d/dx sum p_i x^(n-i): each coefficient times its power, the constant dropped (m times)."""
+    p = _array(p)
+    for _ in range(int(m)):
+        n = shape_of(p)[0] - 1
+        p = mul(getitem(p, slice(0, n)), np.arange(n, 0, -1, dtype=float))
+    return p
+
+
+@implements(np.polyint)
+def polyint(p, m=1, k=None):
+    """The antiderivative's coefficients: each divided by its new power, then the
+    integration constant k (m times; k a constant each time, or differentiable)."""
+    m = int(m)
+    k = [0.0] * m if k is None else k
+    k = [k] * m if not isinstance(k, (list, tuple)) and len(shape_of(k)) == 0 else k
+    if len(k) == 1 and m > 1:
+        k = [k[0]] * m
+    p = _array(p)
+    for i in range(m):
+        n = shape_of(p)[0]
+        p = concatenate([truediv(p, np.arange(n, 0, -1, dtype=float)), reshape(k[i], (1,))])
+    return p
+
+
+@implements(np.poly)
+def poly(seq_of_zeros):
+    """The monic polynomial with these roots: prod (x - r), one convolution per root
+    (differentiable in real roots)."""
+    roots = _array(seq_of_zeros)
+    if len(shape_of(roots)) != 1:
+        raise UnsupportedFunction("fwdrev's numpy.poly takes a 1-D sequence of roots; of a matrix, write "
+                                  "np.poly(np.linalg.eigvals(A))")
+    coefficients = np.ones(1)
+    for i in range(shape_of(roots)[0]):
+        coefficients = convolve(coefficients, concatenate([np.ones(1), reshape(neg(getitem(roots, i)), (1,))]))
+    return coefficients
+
+
 @implements(np.polyfit)
 def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     """Least squares on the Vandermonde matrix, as NumPy solves it (columns
@@ -247,6 +311,14 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     scale = power(reductions.sum(mul(lhs, lhs), axis=0), 0.5)
     coefficients = lstsq(truediv(lhs, scale), rhs, rcond)[0]
     return truediv(coefficients, scale) if len(shape_of(y)) == 1 else truediv(coefficients, reshape(scale, (-1, 1)))
+
+
+@implements(np.unwrap)
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    """p plus the multiples of period NumPy adds to remove its jumps, computed on
+    values: a constant, so d unwrap(p) = dp."""
+    values = np.asarray(strip(p))
+    return add(p, np.unwrap(values, discont, axis, period=period) - values)
 
 
 @implements(np.interp)

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.special as sc
 
 from ..errors import UnsupportedFunction
-from ..registry import implements, passes_through
+from ..registry import NUMPY_TABLE, implements, passes_through
 from .elementwise import (add, elementwise, exp, log, log1p, mul, neg, reciprocal, sigmoid,
                           sign, square, sub, truediv)
 from . import domains
@@ -334,7 +334,7 @@ def jv(v, x): return JV(v, x)
 def yv(v, x): return YV(v, x)
 @implements(sc.yn)
 def yn(n, x): return YN(n, x)
-@implements(sc.i0)
+@implements(sc.i0, np.i0)
 def i0(x): return I0(x)
 @implements(sc.i1)
 def i1(x): return I1(x)
@@ -354,3 +354,9 @@ def kve(v, x): return KVE(v, x)
 
 # integer- and sign-valued: piecewise constant
 passes_through(sc.gammasgn)
+
+
+# SciPy's names for NumPy's ufuncs: the same entries
+for _scipy_function, _numpy_function in ((sc.expm1, np.expm1), (sc.log1p, np.log1p), (sc.exp2, np.exp2),
+                                         (sc.cbrt, np.cbrt), (sc.round, np.round)):
+    implements(_scipy_function)(NUMPY_TABLE[_numpy_function])

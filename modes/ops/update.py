@@ -111,3 +111,9 @@ def copy(x, order="K", subok=False):
     """A distinct array with x's values (x.copy(), np.copy(x)): writing into
     one never changes the other."""
     return apply(COPY, x)
+
+
+@implements(np.astype)
+def astype_function(x, dtype, /, *, copy=True, device=None):
+    """np.astype(x, dtype) (NumPy 2): x.astype(dtype, copy=copy) of the box."""
+    return x.astype(dtype, copy=copy)
