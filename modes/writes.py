@@ -29,6 +29,7 @@ import weakref
 import numpy as np
 
 from .errors import LostDerivative, UnsupportedFunction, user_location
+from .ops.assembly import codes_like
 from .ops.update import SETITEM, written_region
 from .ops.shape import GETITEM, RESHAPE, broadcast_to, normalize_index, scatter_add
 from .ops.elementwise import WHERE
@@ -272,7 +273,7 @@ def put_along_axis(arr, indices, values, axis):
     """arr's elements at indices along axis = values: the positions np.take_along_axis
     names, replayed on positions."""
     arr = _target(arr, "np.put_along_axis(arr, indices, values, axis)")
-    positions = np.arange(int(np.prod(arr.shape))).reshape(arr.shape)
+    positions = codes_like([arr])[0]
     if axis is None:
         positions, axis = positions.ravel(), 0
     written = np.take_along_axis(positions, np.asarray(strip(indices)), axis)

@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import UnsupportedFunction
 from ..registry import Box, implements, shape_of, strip
 from . import reductions
+from .assembly import vander
 from .decompositions import lstsq
 from .elementwise import add, log10, mul, neg, power, remainder, sub, truediv, where
 from .linalg import matmul
@@ -300,14 +301,13 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     if full or cov:
         raise UnsupportedFunction("fwdrev's numpy.polyfit does not take full= or cov=; call it without them "
                                   "(np.linalg.lstsq gives residuals and rank)")
-    columns = reshape(x, (-1, 1))
-    lhs = power(columns, np.arange(int(deg), -1, -1, dtype=float))                # vander(x, deg + 1)
+    lhs = vander(x, int(deg) + 1)
     rhs = y
     if w is not None:
         lhs = mul(lhs, reshape(w, (-1, 1)))
         rhs = mul(rhs, w if len(shape_of(y)) == 1 else reshape(w, (-1, 1)))
     if rcond is None:
-        rcond = shape_of(columns)[0] * np.finfo(np.result_type(strip(x), np.float64)).eps
+        rcond = shape_of(lhs)[0] * np.finfo(np.result_type(strip(x), np.float64)).eps
     scale = power(reductions.sum(mul(lhs, lhs), axis=0), 0.5)
     coefficients = lstsq(truediv(lhs, scale), rhs, rcond)[0]
     return truediv(coefficients, scale) if len(shape_of(y)) == 1 else truediv(coefficients, reshape(scale, (-1, 1)))
